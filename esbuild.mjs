@@ -1,0 +1,18 @@
+// Bundles the standalone inference server and its worker-thread entry.
+// onnxruntime-node is a native addon: it cannot be bundled and stays external.
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['onnxruntime-node', 'vscode'],
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
+]);

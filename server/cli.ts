@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG, type ServerConfig } from './config';
+import { LOG_LEVELS, type LogLevel } from './observability/logger';
+
+export const USAGE = `Usage: modeldeck-server [options]
+
+Serves ONNX models from a ModelDeck registry over the Open Inference Protocol (V2 REST) and KServe V1.
+
+  --registry DIR         model registry: DIR/<model>/<version>/model.onnx   (default: ./models,
+                         or the workspace's models/ next to --deployments)
+  --deployments DIR      serve only the deployment files (*.json) in DIR, with their settings
+  --host HOST            interface to bind (default 127.0.0.1)
+  --http-port N          REST port (default 8080; 0 = any free port)
+  --grpc-port N          gRPC port (default 8081; 0 = any free port; off = no gRPC)
+  --log-level LEVEL      trace | debug | info | warn | error (default info)
+  --max-body-bytes N     largest request body (default 67108864 = 64 MiB)
+  --poll-interval-ms N   how often to rescan the registry and deployments (default 2000; 0 = never)
+  --shutdown-timeout-ms N  how long SIGTERM waits for requests in flight (default 10000)
+  --allowed-hosts A,B    extra Host header names to accept (DNS-rebinding guard)
+  --any-host             accept every Host header
+  -h, --help             show this help
+`;
+
+/** Thrown for bad command lines; main prints it with the usage. */
+export class UsageError extends Error {}
+
+function intOption(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw) || Number(raw) < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return Number(raw);
+}
+
+export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        registry: { type: 'string' },
+        deployments: { type: 'string' },
+        host: { type: 'string' },
+        'http-port': { type: 'string' },
+        'grpc-port': { type: 'string' },
+        'log-level': { type: 'string' },
+        'max-body-bytes': { type: 'string' },
+        'poll-interval-ms': { type: 'string' },
+        'shutdown-timeout-ms': { type: 'string' },
+        'allowed-hosts': { type: 'string' },
+        'any-host': { type: 'boolean' },
+        'worker-script': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const deploymentsDir = v.deployments ? path.resolve(cwd, v.deployments) : undefined;
+  // A workspace keeps deployments in <ws>/.modeldeck/deployments and models in <ws>/models.
+  const registry = path.resolve(cwd, v.registry ?? (deploymentsDir ? path.join(deploymentsDir, '..', '..', 'models') : 'models'));
+  const logLevel = (v['log-level'] ?? DEFAULT_CONFIG.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${v['log-level']}")`);
+  const grpcPort = v['grpc-port'] === 'off' ? -1 : intOption('grpc-port', v['grpc-port'], DEFAULT_CONFIG.grpcPort!, 0);
+  const config: ServerConfig = {
+    registry,
+    ...(deploymentsDir ? { deploymentsDir } : {}),
+    host: v.host ?? DEFAULT_CONFIG.host,
+    httpPort: intOption('http-port', v['http-port'], DEFAULT_CONFIG.httpPort, 0),
+    ...(grpcPort >= 0 ? { grpcPort } : {}),
+    logLevel,
+    maxBodyBytes: intOption('max-body-bytes', v['max-body-bytes'], DEFAULT_CONFIG.maxBodyBytes, 1),
+    pollIntervalMs: intOption('poll-interval-ms', v['poll-interval-ms'], DEFAULT_CONFIG.pollIntervalMs, 0),
+    shutdownTimeoutMs: intOption('shutdown-timeout-ms', v['shutdown-timeout-ms'], DEFAULT_CONFIG.shutdownTimeoutMs, 0),
+    allowedHosts: v['allowed-hosts'] ? v['allowed-hosts'].split(',').map((s) => s.trim()).filter(Boolean) : [],
+    anyHost: v['any-host'] ?? false,
+    ...(v['worker-script'] ? { workerScript: path.resolve(cwd, v['worker-script']) } : {}),
+  };
+  if (!fs.existsSync(registry)) throw new UsageError(`registry folder ${registry} does not exist (pass --registry DIR)`);
+  if (deploymentsDir && !fs.existsSync(deploymentsDir)) throw new UsageError(`deployments folder ${deploymentsDir} does not exist`);
+  return config;
+}

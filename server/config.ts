@@ -1,0 +1,40 @@
+import type { LogLevel } from './observability/logger';
+
+/** Everything the server can be told on its command line. */
+export interface ServerConfig {
+  /** Model registry root (`<model>/<version>/model.onnx`). */
+  registry: string;
+  /** Folder of deployment files; when set, only those are served. */
+  deploymentsDir?: string;
+  /** Interface to bind; 127.0.0.1 unless told otherwise. */
+  host: string;
+  /** REST port (0 = any free port). */
+  httpPort: number;
+  /** gRPC port (0 = any free port); undefined = gRPC off. */
+  grpcPort?: number;
+  logLevel: LogLevel;
+  /** Largest accepted request body in bytes (REST) and message (gRPC). */
+  maxBodyBytes: number;
+  /** How often the registry and deployments folder are re-read, ms (0 = never). */
+  pollIntervalMs: number;
+  /** How long SIGTERM waits for in-flight requests before exiting, ms. */
+  shutdownTimeoutMs: number;
+  /** Extra Host header names to accept besides loopback names and the bound host. */
+  allowedHosts: string[];
+  /** Accept any Host header (e.g. behind a proxy that rewrites it). */
+  anyHost: boolean;
+  /** Worker entry override (tests). */
+  workerScript?: string;
+}
+
+export const DEFAULT_CONFIG: Omit<ServerConfig, 'registry'> = {
+  host: '127.0.0.1',
+  httpPort: 8080,
+  grpcPort: 8081,
+  logLevel: 'info',
+  maxBodyBytes: 64 * 1024 * 1024,
+  pollIntervalMs: 2000,
+  shutdownTimeoutMs: 10_000,
+  allowedHosts: [],
+  anyHost: false,
+};

@@ -1,0 +1,50 @@
+/**
+ * modeldeck-server entry point. Prints a human banner (with a ready-to-paste curl) on stdout and
+ * structured JSON logs on stderr (the extension parses those).
+ */
+import { UsageError, USAGE, parseCli } from './cli';
+import { createLogger } from './observability/logger';
+import { startServer } from './server';
+import { curlExample } from './banner';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseCli(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`modeldeck-server: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (config === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const logger = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await startServer(config, logger);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'EADDRINUSE' ? ` (port in use: pass --http-port with a free port, or 0 for any)` : '';
+    logger.error(`cannot start: ${e.message}${hint}`);
+    process.exit(1);
+  }
+  const s = server;
+  let signals = 0;
+  const onSignal = (sig: string): void => {
+    if (++signals > 1) process.exit(1); // second Ctrl-C: don't wait
+    void s.shutdown(sig).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  await s.initialLoad;
+  process.stdout.write(await curlExample(s));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`modeldeck-server: fatal: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

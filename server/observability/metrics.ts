@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Latency buckets in seconds: sub-millisecond resolution where small models live. */
+const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Prometheus metrics of one server instance (its own registry, so tests can run several). */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'modeldeck_inference_requests_total',
+    help: 'Inference requests by model, version, protocol and outcome (success, or the error reason).',
+    labelNames: ['model', 'version', 'protocol', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: 'modeldeck_inference_request_duration_seconds',
+    help: 'Server-side time of a successful inference request, from decoding to encoding.',
+    labelNames: ['model', 'protocol'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueDuration = new Histogram({
+    name: 'modeldeck_inference_queue_duration_seconds',
+    help: 'Time a request waited for a free inference worker.',
+    labelNames: ['model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly computeDuration = new Histogram({
+    name: 'modeldeck_inference_compute_duration_seconds',
+    help: 'Time inside the ONNX Runtime session.run call.',
+    labelNames: ['model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly modelReady = new Gauge({
+    name: 'modeldeck_model_ready',
+    help: '1 when the model version is loaded and serving, else 0.',
+    labelNames: ['model', 'version', 'provider'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'modeldeck_' });
+  }
+}

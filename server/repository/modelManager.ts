@@ -1,0 +1,273 @@
+import * as os from 'node:os';
+import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
+import { describeVersionSelector } from '../../src/core/deployment/deploymentSpec';
+import type { ModelRegistry, ModelVersionInfo } from '../../src/core/registry/modelRegistry';
+import { notFound, unavailable } from '../errors';
+import type { Logger } from '../observability/logger';
+import type { ServerMetrics } from '../observability/metrics';
+import { planProviders } from '../runtime/executionProviders';
+import { WorkerPool } from '../runtime/workerPool';
+import { LoadedVersion } from './loadedVersion';
+
+/** Lifecycle states, named as in the OIP/Triton repository extension. */
+export type DeploymentStateName = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'FAILED';
+
+/** A deployment as the repository index reports it. */
+export interface DeploymentStatus {
+  /** Served name. */
+  name: string;
+  /** Registry model name. */
+  model: string;
+  /** Version being served, if any. */
+  version?: number;
+  state: DeploymentStateName;
+  /** Why it is not ready, or why the last load/swap failed. */
+  reason?: string;
+  /** Execution provider in use. */
+  provider?: string;
+}
+
+interface Entry {
+  spec: DeploymentSpec;
+  state: DeploymentStateName;
+  reason?: string;
+  current?: LoadedVersion;
+  /** Serialises loads and swaps of one deployment. */
+  chain: Promise<void>;
+  /** Model file + mtime of a version that failed to load; not retried until it changes. */
+  failedKey?: string;
+}
+
+export interface ModelManagerOptions {
+  registry: ModelRegistry;
+  logger: Logger;
+  metrics: ServerMetrics;
+  /** Worker entry script (tests point at the built bundle). */
+  workerScript?: string;
+  /** How long a retired version may take to finish its in-flight requests. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * Owns every deployment and the version each serves. Loads happen beside the serving version and
+ * traffic switches only once the new one is ready (TF Serving's availability-preserving policy):
+ * a failed load never takes down what is already serving.
+ */
+export class ModelManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly cores = os.availableParallelism();
+
+  constructor(private readonly opts: ModelManagerOptions) {}
+
+  /** Adds or updates a deployment; resolves when its version is serving or has failed. */
+  apply(spec: DeploymentSpec): Promise<void> {
+    let entry = this.entries.get(spec.name);
+    if (!entry) {
+      entry = { spec, state: 'LOADING', chain: Promise.resolve() };
+      this.entries.set(spec.name, entry);
+    }
+    const e = entry;
+    e.chain = e.chain.then(() => this.reconcile(e, spec, true));
+    return e.chain;
+  }
+
+  /** Re-resolves every deployment's version selector (new version folders, changed metrics). */
+  async refresh(): Promise<void> {
+    await Promise.all(
+      [...this.entries.values()].map((e) => {
+        e.chain = e.chain.then(() => this.reconcile(e, e.spec, false));
+        return e.chain;
+      }),
+    );
+  }
+
+  /** Stops serving a deployment; waits for its in-flight requests. */
+  async remove(name: string): Promise<void> {
+    const e = this.entries.get(name);
+    if (!e) throw notFound(`deployment "${name}" not found (deployments: ${this.names().join(', ') || 'none'})`);
+    this.entries.delete(name);
+    await e.chain;
+    const current = e.current;
+    e.current = undefined;
+    if (current) await this.retire(current);
+    this.opts.logger.info('deployment removed', { deployment: name });
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  spec(name: string): DeploymentSpec | undefined {
+    return this.entries.get(name)?.spec;
+  }
+
+  status(name: string): DeploymentStatus | undefined {
+    const e = this.entries.get(name);
+    if (!e) return undefined;
+    return {
+      name,
+      model: e.spec.model.name,
+      version: e.current?.version,
+      state: e.state,
+      ...(e.reason ? { reason: e.reason } : {}),
+      ...(e.current ? { provider: e.current.runtime.provider } : {}),
+    };
+  }
+
+  statuses(): DeploymentStatus[] {
+    return this.names().map((n) => this.status(n)!);
+  }
+
+  /** True when no deployment is still loading for the first time. */
+  settled(): boolean {
+    return [...this.entries.values()].every((e) => e.state !== 'LOADING' || e.current !== undefined);
+  }
+
+  /** The serving version without taking a reference (metadata, readiness). */
+  peek(name: string, version?: number): LoadedVersion {
+    const e = this.entries.get(name);
+    if (!e) throw notFound(`model "${name}" not found (models: ${this.names().join(', ') || 'none'})`);
+    const current = e.current;
+    if (!current) {
+      throw unavailable(`model "${name}" is not ready: ${e.state === 'LOADING' ? 'still loading' : (e.reason ?? e.state)}`);
+    }
+    if (version !== undefined && version !== current.version) {
+      throw notFound(`version ${version} of model "${name}" is not served (serving version ${current.version})`);
+    }
+    return current;
+  }
+
+  /** The serving version, referenced until `release()` so a swap waits for this request. */
+  acquire(name: string, version?: number): LoadedVersion {
+    const v = this.peek(name, version);
+    v.acquire();
+    return v;
+  }
+
+  /** Unloads everything (shutdown). */
+  async closeAll(): Promise<void> {
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(
+      entries.map(async (e) => {
+        await e.chain;
+        if (e.current) await this.retire(e.current);
+      }),
+    );
+  }
+
+  private async reconcile(e: Entry, spec: DeploymentSpec, explicit: boolean): Promise<void> {
+    if (this.entries.get(spec.name) !== e) return; // removed meanwhile
+    const { logger } = this.opts;
+    const previousSpec = e.spec;
+    e.spec = spec;
+    let info: ModelVersionInfo;
+    try {
+      info = await this.opts.registry.resolve(spec.model.name, spec.model.version);
+    } catch (err) {
+      this.fail(e, `cannot resolve ${describeVersionSelector(spec.model.version)} of model "${spec.model.name}": ${(err as Error).message}`, explicit);
+      return;
+    }
+    const current = e.current;
+    const key = await fileKey(info);
+    const runtimeChanged = explicit && current !== undefined && runtimeSettingsDiffer(previousSpec, spec);
+    if (current && current.info.modelFile === info.modelFile && current.version === info.version && !runtimeChanged && key === current.loadKey) {
+      e.state = 'READY';
+      e.reason = undefined;
+      return;
+    }
+    if (!explicit && e.failedKey === key) return; // same broken files as last time: don't spin
+    if (current) logger.info(`loading version ${info.version} beside serving version ${current.version}`, { deployment: spec.name });
+    else logger.info(`loading version ${info.version} of model "${info.model}"`, { deployment: spec.name });
+    if (!current) e.state = 'LOADING';
+    try {
+      const next = await this.load(spec, info, key);
+      if (this.entries.get(spec.name) !== e) {
+        await next.pool.close();
+        return;
+      }
+      e.current = next;
+      e.state = 'READY';
+      e.reason = undefined;
+      e.failedKey = undefined;
+      this.opts.metrics.modelReady.labels(spec.name, String(info.version), next.runtime.provider).set(1);
+      logger.info(`serving version ${info.version} on ${next.runtime.provider}`, {
+        deployment: spec.name,
+        version: info.version,
+        provider: next.runtime.provider,
+        loadMs: Math.round(next.runtime.loadMs),
+      });
+      if (current) {
+        this.opts.metrics.modelReady.labels(spec.name, String(current.version), current.runtime.provider).set(0);
+        // Retire in the background: the new version already takes traffic.
+        void this.retire(current).then(() =>
+          logger.info(`unloaded version ${current.version}`, { deployment: spec.name }),
+        );
+      }
+    } catch (err) {
+      e.failedKey = key;
+      this.fail(e, (err as Error).message, true);
+    }
+  }
+
+  private fail(e: Entry, reason: string, log: boolean): void {
+    if (e.current) {
+      // Keep serving what works; report why the change did not happen.
+      e.state = 'READY';
+      e.reason = `kept version ${e.current.version}: ${reason}`;
+    } else {
+      e.state = 'FAILED';
+      e.reason = reason;
+    }
+    if (log) this.opts.logger.error(e.current ? e.reason! : `failed: ${reason}`, { deployment: e.spec.name });
+  }
+
+  private async load(spec: DeploymentSpec, info: ModelVersionInfo, key: string): Promise<LoadedVersion> {
+    const instances = spec.resources.instances;
+    const providers = planProviders(spec.resources);
+    const { pool, info: runtime } = await WorkerPool.start({
+      modelFile: info.modelFile,
+      instances,
+      providers,
+      // Sessions share the cores: more instances, fewer threads each.
+      intraOpThreads: Math.max(1, Math.floor(this.cores / instances)),
+      ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
+    });
+    for (const f of runtime.fallbacks) {
+      this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
+    }
+    let labels: string[] | undefined;
+    try {
+      labels = await this.opts.registry.readLabels(info);
+    } catch (err) {
+      this.opts.logger.warn(`labels not read: ${(err as Error).message}`, { deployment: spec.name });
+    }
+    const loaded = new LoadedVersion(spec.name, info, pool, runtime, labels);
+    loaded.loadKey = key;
+    return loaded;
+  }
+
+  private async retire(v: LoadedVersion): Promise<void> {
+    await v.retire(this.opts.drainTimeoutMs ?? 30_000);
+  }
+}
+
+function runtimeSettingsDiffer(a: DeploymentSpec, b: DeploymentSpec): boolean {
+  return JSON.stringify(a.resources) !== JSON.stringify(b.resources) || a.modelServer !== b.modelServer;
+}
+
+/** Identity of a version's files: a rewritten model.onnx in place counts as a new load. */
+async function fileKey(info: ModelVersionInfo): Promise<string> {
+  const { stat } = await import('node:fs/promises');
+  try {
+    const s = await stat(info.modelFile);
+    return `${info.modelFile}|${s.size}|${s.mtimeMs}`;
+  } catch {
+    return `${info.modelFile}|missing`;
+  }
+}
+

@@ -1,0 +1,24 @@
+import type { ModelRegistry } from '../src/core/registry/modelRegistry';
+import type { InferenceService } from './inference/inferenceService';
+import type { Logger } from './observability/logger';
+import type { ServerMetrics } from './observability/metrics';
+import type { ModelStatsBook } from './observability/modelStats';
+import type { ModelManager } from './repository/modelManager';
+
+/** Everything a protocol front end needs; built once in server.ts. */
+export interface ServerContext {
+  registry: ModelRegistry;
+  manager: ModelManager;
+  inference: InferenceService;
+  stats: ModelStatsBook;
+  metrics: ServerMetrics;
+  logger: Logger;
+  /** Flipped by SIGTERM: readiness answers 503 from then on. */
+  lifecycle: { draining: boolean; started: boolean };
+  /** Server version for metadata. */
+  version: string;
+  /** Largest request body accepted, bytes. */
+  maxBodyBytes: number;
+  /** Host header values accepted (DNS-rebinding guard); undefined = any. */
+  allowedHosts?: string[];
+}

@@ -1,0 +1,168 @@
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { getJson, postJson } from '../support/http';
+import { SERVER_BUNDLE, startServerProcess } from '../support/serverProcess';
+import { EXAMPLE_REGISTRY, FIXTURE_MODELS, addVersion, tempRegistry } from '../support/registryCopy';
+
+const IRIS = { inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] };
+const SLOW = { inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: new Array(256).fill(0.01) }] };
+
+/** Sends requests back to back from `workers` loops until `stop()`; records every outcome. */
+function loadLoop(url: string, body: unknown, workers: number) {
+  let running = true;
+  const results: { status: number; version?: string; error?: string }[] = [];
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      try {
+        const res = await postJson(url, body);
+        results.push({ status: res.status, version: res.body?.model_version, error: res.body?.error });
+      } catch (err) {
+        results.push({ status: 0, error: (err as Error).message });
+      }
+    }
+  });
+  return {
+    results,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return results;
+    },
+  };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('versions, deployments and shutdown', () => {
+  it('hot-swaps to a new version folder under concurrent load with zero failed requests', async () => {
+    const registry = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris', versions: [1] }]);
+    const server = await startServerProcess(['--registry', registry]);
+    try {
+      const load = loadLoop(`${server.url}/v2/models/iris/infer`, IRIS, 8);
+      await new Promise((r) => setTimeout(r, 300));
+      await addVersion(registry, 'iris', path.join(EXAMPLE_REGISTRY, 'iris', '2'), 2);
+      await server.waitForLog((l) => l.msg === 'serving version 2 on cpu');
+      await server.waitForLog((l) => l.msg === 'unloaded version 1');
+      await new Promise((r) => setTimeout(r, 300));
+      const results = await load.stop();
+      const failed = results.filter((r) => r.status !== 200);
+      assert.deepEqual(failed, [], `failed requests during the swap: ${JSON.stringify(failed.slice(0, 3))}`);
+      const versions = new Set(results.map((r) => r.version));
+      assert.deepEqual([...versions].sort(), ['1', '2'], 'traffic moved from version 1 to 2');
+      const lastTen = results.slice(-10).map((r) => r.version);
+      assert.ok(lastTen.every((v) => v === '2'), `after the swap only v2 answers: ${lastTen}`);
+      assert.ok(results.length > 50, `load loop ran (${results.length} requests)`);
+      assert.equal((await getJson(`${server.url}/v2/models/iris/versions/1/ready`)).status, 503);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('keeps the serving version when a new version is broken, and reports why', async () => {
+    const registry = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris', versions: [1] }]);
+    const server = await startServerProcess(['--registry', registry]);
+    try {
+      await addVersion(registry, 'iris', path.join(FIXTURE_MODELS, 'broken', '1'), 2);
+      await server.waitForLog((l) => l.level === 'error' && /kept version 1/.test(l.msg));
+      const res = await postJson(`${server.url}/v2/models/iris/infer`, IRIS);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.model_version, '1');
+      const index = await getJson(`${server.url}/v2/repository/index`);
+      assert.match(index.body[0].reason, /kept version 1/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('serves only the deployment files given, with their settings, and follows edits to them', async () => {
+    const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-ws-'));
+    await fs.cp(EXAMPLE_REGISTRY, path.join(ws, 'models'), { recursive: true });
+    const deployments = path.join(ws, '.modeldeck', 'deployments');
+    await fs.mkdir(deployments, { recursive: true });
+    const write = (name: string, spec: unknown) => fs.writeFile(path.join(deployments, `${name}.json`), JSON.stringify(spec));
+    await write('flowers', { name: 'flowers', model: { name: 'iris', version: 1 }, resources: { instances: 2 } });
+    await write('digits-best', { name: 'digits-best', model: { name: 'digits', version: { best: { metric: 'accuracy', direction: 'max' } } } });
+    await fs.writeFile(path.join(deployments, 'broken.json'), '{"name": "broken", ');
+    const server = await startServerProcess(['--deployments', deployments]);
+    try {
+      const models = await getJson(`${server.url}/v1/models`);
+      assert.deepEqual(models.body.models, ['digits-best', 'flowers']);
+      await server.waitForLog((l) => l.level === 'error' && /broken\.json/.test(l.msg));
+      const meta = await getJson(`${server.url}/v2/models/flowers`);
+      assert.deepEqual(meta.body.versions, ['1']);
+      assert.equal(meta.body.parameters.instances, 2);
+      assert.equal(meta.body.parameters.registry_model, 'iris');
+      // Changing the file's version hot-swaps the deployment.
+      await write('flowers', { name: 'flowers', model: { name: 'iris', version: 2 } });
+      await waitFor('flowers on version 2', async () => {
+        const m = await getJson(`${server.url}/v2/models/flowers`);
+        return m.body.versions?.[0] === '2' ? true : undefined;
+      });
+      // Removing a file stops that deployment.
+      await fs.rm(path.join(deployments, 'digits-best.json'));
+      await waitFor('digits-best removed', async () => ((await getJson(`${server.url}/v2/models/digits-best`)).status === 404 ? true : undefined));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('falls back from an unavailable GPU provider to cpu, logs why, and shows the provider in use', async () => {
+    const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-ws-'));
+    await fs.cp(path.join(EXAMPLE_REGISTRY, 'iris'), path.join(ws, 'models', 'iris'), { recursive: true });
+    const deployments = path.join(ws, '.modeldeck', 'deployments');
+    await fs.mkdir(deployments, { recursive: true });
+    await fs.writeFile(
+      path.join(deployments, 'gpu.json'),
+      JSON.stringify({ name: 'gpu', model: { name: 'iris', version: 'latest' }, resources: { gpu: 1, executionProviders: ['cuda', 'cpu'] } }),
+    );
+    const server = await startServerProcess(['--deployments', deployments]);
+    try {
+      const warn = await server.waitForLog((l) => l.level === 'warn' && /execution provider "cuda" unavailable/.test(l.msg));
+      assert.equal(warn.deployment, 'gpu');
+      const meta = await getJson(`${server.url}/v2/models/gpu`);
+      assert.equal(meta.body.parameters.execution_provider, 'cpu');
+      assert.equal((await postJson(`${server.url}/v2/models/gpu/infer`, IRIS)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('on SIGTERM flips readiness at once, finishes requests in flight, then exits 0', async () => {
+    const registry = await tempRegistry([{ from: FIXTURE_MODELS, name: 'slow' }]);
+    const server = await startServerProcess(['--registry', registry]);
+    const url = `${server.url}/v2/models/slow/infer`;
+    // Thirty slow requests queue on one worker: they take well over a second in total.
+    const inflight = Array.from({ length: 30 }, () => postJson(url, SLOW));
+    await new Promise((r) => setTimeout(r, 100));
+    server.child.kill('SIGTERM');
+    await server.waitForLog((l) => /shutting down/.test(l.msg));
+    const ready = await getJson(`${server.url}/v2/health/ready`).catch(() => undefined);
+    if (ready) assert.equal(ready.status, 503, 'readiness is off while draining');
+    const results = await Promise.all(inflight);
+    assert.deepEqual(results.map((r) => r.status), new Array(30).fill(200));
+    assert.equal(await server.exited, 0);
+    assert.ok(server.logs.some((l) => l.msg === 'stopped'));
+  });
+
+  it('exits 2 with the usage for a bad command line', () => {
+    const r = spawnSync(process.execPath, [SERVER_BUNDLE, '--http-port', 'eighty'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--http-port must be an integer/);
+    assert.match(r.stderr, /Usage: modeldeck-server/);
+    const missing = spawnSync(process.execPath, [SERVER_BUNDLE, '--registry', '/nonexistent/models'], { encoding: 'utf8' });
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /\/nonexistent\/models does not exist/);
+  });
+});

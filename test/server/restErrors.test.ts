@@ -1,0 +1,135 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import { assertOip } from '../support/openApi';
+import { getJson, postJson, postRaw } from '../support/http';
+import { startServerProcess, type ServerProcess } from '../support/serverProcess';
+import { EXAMPLE_REGISTRY, FIXTURE_MODELS, tempRegistry } from '../support/registryCopy';
+
+const GOOD = { inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2] }] };
+
+function withInput(patch: Record<string, unknown>): unknown {
+  return { inputs: [{ ...GOOD.inputs[0], ...patch }] };
+}
+
+/** Raw request with a chosen Host header (fetch won't let us set it). */
+function requestWithHost(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/v2/health/live', headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('REST errors: precise 4xx, the server stays up, other models unaffected', () => {
+  let server: ServerProcess;
+  before(async () => {
+    const registry = await tempRegistry([
+      { from: EXAMPLE_REGISTRY, name: 'iris', versions: [2] },
+      { from: FIXTURE_MODELS, name: 'broken' },
+    ]);
+    server = await startServerProcess(['--registry', registry, '--max-body-bytes', '4096']);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  const cases: [string, unknown, number, RegExp[]][] = [
+    ['malformed JSON', '{"inputs": [', 400, [/malformed JSON/]],
+    ['no inputs', { inputs: [] }, 400, [/inputs/]],
+    ['unknown input name', withInput({ name: 'features' }), 400, [/features/, /float_input/]],
+    ['wrong datatype', withInput({ datatype: 'FP64' }), 400, [/FP32/, /FP64/]],
+    ['unknown datatype', withInput({ datatype: 'FLOAT' }), 400, [/FLOAT/, /FP32/]],
+    ['wrong rank', withInput({ shape: [4], data: [1, 2, 3, 4] }), 400, [/\[-1,\s?4\]/, /\[4\]/]],
+    ['wrong dimension', withInput({ shape: [2, 2], data: [1, 2, 3, 4] }), 400, [/\[-1,\s?4\]/, /\[2,\s?2\]/]],
+    ['element count vs shape', withInput({ shape: [2, 4] }), 400, [/8/, /4/]],
+    ['non-numeric element', withInput({ data: [1, 2, 'x', 4] }), 400, [/FP32/, /"x"/]],
+    ['unknown requested output', { ...GOOD, outputs: [{ name: 'logits' }] }, 400, [/logits/, /probabilities/]],
+  ];
+  for (const [name, body, status, patterns] of cases) {
+    it(`rejects ${name} with ${status} and a message that says expected vs got`, async () => {
+      const res = await postJson(`${server.url}/v2/models/iris/infer`, body);
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      assertOip('inference_error_response', res.body);
+      for (const p of patterns) assert.match(res.body.error, p);
+    });
+  }
+
+  it('rejects a binary body whose sizes do not add up', async () => {
+    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 12 } }] }));
+    const res = await postRaw(`${server.url}/v2/models/iris/infer`, Buffer.concat([header, Buffer.alloc(12)]), {
+      'inference-header-content-length': String(header.length),
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.body.error, /12/);
+    assert.match(res.body.error, /16/);
+    const liar = await postRaw(`${server.url}/v2/models/iris/infer`, header, { 'inference-header-content-length': String(header.length + 100) });
+    assert.equal(liar.status, 400);
+  });
+
+  it('answers 404 for unknown models, versions and routes', async () => {
+    const model = await postJson(`${server.url}/v2/models/resnet/infer`, GOOD);
+    assert.equal(model.status, 404);
+    assert.match(model.body.error, /resnet/);
+    assert.match(model.body.error, /iris/);
+    const version = await postJson(`${server.url}/v2/models/iris/versions/7/infer`, GOOD);
+    assert.equal(version.status, 404);
+    assert.match(version.body.error, /7/);
+    assert.equal((await getJson(`${server.url}/v2/models/resnet`)).status, 404);
+    assert.equal((await getJson(`${server.url}/v3/anything`)).status, 404);
+    assert.equal((await getJson(`${server.url}/v2/models/iris/versions/abc`)).status, 400);
+    assert.equal((await postJson(`${server.url}/v1/models/resnet:predict`, { instances: [[1, 2, 3, 4]] })).status, 404);
+  });
+
+  it('reports a model that fails to load as not ready, with the reason, and keeps the others serving', async () => {
+    const ready = await getJson(`${server.url}/v2/models/broken/ready`);
+    assert.equal(ready.status, 503);
+    assert.match(ready.body.reason, /failed to load/);
+    const infer = await postJson(`${server.url}/v2/models/broken/infer`, GOOD);
+    assert.equal(infer.status, 503);
+    assert.match(infer.body.error, /not ready/);
+    const index = await getJson(`${server.url}/v2/repository/index`);
+    const broken = index.body.find((e: any) => e.name === 'broken');
+    assert.equal(broken.state, 'FAILED');
+    assert.match(broken.reason, /model\.onnx/);
+    assert.equal((await postJson(`${server.url}/v2/models/iris/infer`, GOOD)).status, 200);
+    assert.equal((await getJson(`${server.url}/v2/health/ready`)).status, 200);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const big = { inputs: [{ name: 'float_input', shape: [1000, 4], datatype: 'FP32', data: new Array(4000).fill(1.5) }] };
+    const res = await postJson(`${server.url}/v2/models/iris/infer`, big);
+    assert.equal(res.status, 413);
+    assert.match(res.body.error, /4096/);
+  });
+
+  it('refuses foreign Host headers (DNS rebinding) and accepts loopback names', async () => {
+    const evil = await requestWithHost(server.httpPort, 'attacker.example:80');
+    assert.equal(evil.status, 403);
+    assert.match(evil.body, /attacker\.example/);
+    assert.equal((await requestWithHost(server.httpPort, `localhost:${server.httpPort}`)).status, 200);
+    assert.equal((await requestWithHost(server.httpPort, `127.0.0.1:${server.httpPort}`)).status, 200);
+  });
+
+  it('rejects bad V1 bodies with 400', async () => {
+    const ragged = await postJson(`${server.url}/v1/models/iris:predict`, { instances: [[1, 2, 3, 4], [1, 2, 3]] });
+    assert.equal(ragged.status, 400);
+    assert.match(ragged.body.error, /row|instance/i);
+    const none = await postJson(`${server.url}/v1/models/iris:predict`, { foo: 1 });
+    assert.equal(none.status, 400);
+    assert.match(none.body.error, /instances/);
+    const verb = await postJson(`${server.url}/v1/models/iris:explain`, { instances: [[1, 2, 3, 4]] });
+    assert.equal(verb.status, 400);
+  });
+
+  it('is still alive and correct after all of the above', async () => {
+    assert.equal((await getJson(`${server.url}/v2/health/live`)).status, 200);
+    const res = await postJson(`${server.url}/v2/models/iris/infer`, GOOD);
+    assert.equal(res.status, 200);
+    assert.equal(server.child.exitCode, null);
+  });
+});
