@@ -18,6 +18,12 @@ Serves ONNX models from a ModelDeck registry over the Open Inference Protocol (V
   --max-body-bytes N     largest request body (default 67108864 = 64 MiB)
   --poll-interval-ms N   how often to rescan the registry and deployments (default 2000; 0 = never)
   --shutdown-timeout-ms N  how long SIGTERM waits for requests in flight (default 10000)
+  --batching             batch requests for models served from --registry (deployment files
+                         set their own "batcher")
+  --max-batch-size N     rows per batch with --batching (default 32)
+  --max-latency-ms N     longest wait for a batch to fill (default 5)
+  --max-queue-size N     requests held per model before 503 (default 1024)
+  --instances N          sessions (worker threads) per model served from --registry (default 1)
   --allowed-hosts A,B    extra Host header names to accept (DNS-rebinding guard)
   --any-host             accept every Host header
   -h, --help             show this help
@@ -49,6 +55,11 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         'shutdown-timeout-ms': { type: 'string' },
         'allowed-hosts': { type: 'string' },
         'any-host': { type: 'boolean' },
+        batching: { type: 'boolean' },
+        'max-batch-size': { type: 'string' },
+        'max-latency-ms': { type: 'string' },
+        'max-queue-size': { type: 'string' },
+        instances: { type: 'string' },
         'worker-script': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -78,6 +89,13 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     shutdownTimeoutMs: intOption('shutdown-timeout-ms', v['shutdown-timeout-ms'], DEFAULT_CONFIG.shutdownTimeoutMs, 0),
     allowedHosts: v['allowed-hosts'] ? v['allowed-hosts'].split(',').map((s) => s.trim()).filter(Boolean) : [],
     anyHost: v['any-host'] ?? false,
+    defaultBatcher: {
+      enabled: v.batching ?? false,
+      maxBatchSize: intOption('max-batch-size', v['max-batch-size'], DEFAULT_CONFIG.defaultBatcher.maxBatchSize, 1),
+      maxLatencyMs: intOption('max-latency-ms', v['max-latency-ms'], DEFAULT_CONFIG.defaultBatcher.maxLatencyMs, 0),
+      maxQueueSize: intOption('max-queue-size', v['max-queue-size'], DEFAULT_CONFIG.defaultBatcher.maxQueueSize, 1),
+    },
+    defaultInstances: intOption('instances', v.instances, DEFAULT_CONFIG.defaultInstances, 1),
     ...(v['worker-script'] ? { workerScript: path.resolve(cwd, v['worker-script']) } : {}),
   };
   if (!fs.existsSync(registry)) throw new UsageError(`registry folder ${registry} does not exist (pass --registry DIR)`);

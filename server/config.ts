@@ -23,6 +23,10 @@ export interface ServerConfig {
   allowedHosts: string[];
   /** Accept any Host header (e.g. behind a proxy that rewrites it). */
   anyHost: boolean;
+  /** Batcher for models served from `--registry` alone (deployment files carry their own). */
+  defaultBatcher: { enabled: boolean; maxBatchSize: number; maxLatencyMs: number; maxQueueSize: number };
+  /** Sessions per model served from `--registry` alone. */
+  defaultInstances: number;
   /** Worker entry override (tests). */
   workerScript?: string;
 }
@@ -37,4 +41,6 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registry'> = {
   shutdownTimeoutMs: 10_000,
   allowedHosts: [],
   anyHost: false,
+  defaultBatcher: { enabled: false, maxBatchSize: 32, maxLatencyMs: 5, maxQueueSize: 1024 },
+  defaultInstances: 1,
 };

@@ -45,6 +45,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     registry,
     logger,
     metrics,
+    stats,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
     drainTimeoutMs: config.shutdownTimeoutMs,
   });

@@ -59,7 +59,6 @@ export class InferenceService {
       const outputNames = selectOutputs(req.outputs, loaded.runtime.outputs);
       const run = await loaded.run(req.inputs, outputNames);
       const totalMs = performance.now() - started;
-      this.stats.recordExecution(req.model, version);
       this.stats.recordSuccess(req.model, version, totalMs, run.queueMs, run.computeMs);
       this.metrics.requests.labels(req.model, String(version), req.protocol, 'success').inc();
       this.metrics.requestDuration.labels(req.model, req.protocol).observe(totalMs / 1000);

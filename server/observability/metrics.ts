@@ -33,6 +33,20 @@ export class ServerMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly batchRequests = new Histogram({
+    name: 'modeldeck_batch_requests',
+    help: 'Requests per runtime execution (1 = unbatched).',
+    labelNames: ['model'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly batchRows = new Histogram({
+    name: 'modeldeck_batch_rows',
+    help: 'Rows (dimension 0) per runtime execution.',
+    labelNames: ['model'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
   readonly modelReady = new Gauge({
     name: 'modeldeck_model_ready',
     help: '1 when the model version is loaded and serving, else 0.',

@@ -84,7 +84,7 @@ export class DeploymentSync {
 
   private async fromRegistry(): Promise<DeploymentSpec[]> {
     const models = await this.registry.listModels();
-    return models.map((m) => defaultDeploymentFor(m));
+    return models.map((m) => defaultDeploymentFor(m, { batcher: this.config.defaultBatcher, instances: this.config.defaultInstances }));
   }
 
   /** Logs a problem once until its text changes (polling would repeat it every tick). */

@@ -5,6 +5,7 @@ import type { ModelRegistry, ModelVersionInfo } from '../../src/core/registry/mo
 import { notFound, unavailable } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
+import type { ModelStatsBook } from '../observability/modelStats';
 import { planProviders } from '../runtime/executionProviders';
 import { WorkerPool } from '../runtime/workerPool';
 import { LoadedVersion } from './loadedVersion';
@@ -42,6 +43,8 @@ export interface ModelManagerOptions {
   registry: ModelRegistry;
   logger: Logger;
   metrics: ServerMetrics;
+  /** Per-version statistics (execution counts). */
+  stats?: ModelStatsBook;
   /** Worker entry script (tests point at the built bundle). */
   workerScript?: string;
   /** How long a retired version may take to finish its in-flight requests. */
@@ -176,6 +179,7 @@ export class ModelManager {
     const key = await fileKey(info);
     const runtimeChanged = explicit && current !== undefined && runtimeSettingsDiffer(previousSpec, spec);
     if (current && current.info.modelFile === info.modelFile && current.version === info.version && !runtimeChanged && key === current.loadKey) {
+      current.configureBatching(spec.batcher);
       e.state = 'READY';
       e.reason = undefined;
       return;
@@ -246,8 +250,15 @@ export class ModelManager {
     } catch (err) {
       this.opts.logger.warn(`labels not read: ${(err as Error).message}`, { deployment: spec.name });
     }
-    const loaded = new LoadedVersion(spec.name, info, pool, runtime, labels);
+    const loaded = new LoadedVersion(spec.name, info, pool, runtime, labels, spec.batcher);
     loaded.loadKey = key;
+    const { metrics, stats, logger } = this.opts;
+    loaded.onExecution = (requests, rows) => {
+      stats?.recordExecution(spec.name, info.version);
+      metrics.batchRequests.labels(spec.name).observe(requests);
+      metrics.batchRows.labels(spec.name).observe(rows);
+    };
+    loaded.onNotBatchable = (why) => logger.warn(`batching turned off for version ${info.version}: ${why}`, { deployment: spec.name });
     return loaded;
   }
 

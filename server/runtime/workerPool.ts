@@ -63,6 +63,8 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private onIdle: (() => void) | undefined;
+  /** Called whenever a worker finishes a job (the batcher dispatches what waits). */
+  onCapacity: (() => void) | undefined;
 
   private constructor(private readonly opts: WorkerPoolOptions) {}
 
@@ -164,6 +166,7 @@ export class WorkerPool {
     if (msg.type === 'result') busy.job.resolve({ outputs: msg.outputs, computeMs: msg.computeMs, queueMs });
     else busy.job.reject(new InferenceError(msg.invalidArgument ? 'invalid-argument' : 'internal', `runtime error: ${msg.message}`));
     this.pump();
+    this.onCapacity?.();
     this.checkIdle();
   }
 

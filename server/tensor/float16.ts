@@ -3,7 +3,14 @@
  * half bits in a Uint16Array and JSON numbers are converted here.
  */
 
+import { HOST_IS_LITTLE_ENDIAN } from './datatypes';
+
 const TWO_POW_24 = 2 ** 24;
+/** Scratch for reading a double's bits without allocating. */
+const scratch = new Float64Array(1);
+const words = new Uint32Array(scratch.buffer);
+const HI = HOST_IS_LITTLE_ENDIAN ? 1 : 0;
+const LO = 1 - HI;
 /** Smallest positive normal half, 2^-14. Below it halves are subnormal (multiples of 2^-24). */
 const MIN_NORMAL = 2 ** -14;
 /** Halfway between the largest finite half (65504) and the next step (65536): rounds to infinity (ties-to-even). */
@@ -34,23 +41,15 @@ export function float32ToFloat16Bits(n: number): number {
     // smallest normal (0x0400), which the same bit pattern encodes.
     return sign | roundHalfEven(a * TWO_POW_24);
   }
-  // log2 can be off by one near powers of two; fix the exponent up so that 2^e <= a < 2^(e+1).
-  let e = Math.floor(Math.log2(a));
-  let p = 2 ** e;
-  if (p > a) {
-    e--;
-    p /= 2;
-  } else if (p * 2 <= a) {
-    e++;
-    p *= 2;
-  }
-  let m = roundHalfEven((a / p) * 1024); // in [1024, 2048]
-  if (m === 2048) {
-    m = 1024;
-    e++;
-  }
-  // e <= 15 here: the overflow threshold already sent anything that rounds past 65504 to infinity.
-  return sign | ((e + 15) << 10) | (m - 1024);
+  // Normal range: take exponent and mantissa straight from the double's bits (integer ops only).
+  // Halves keep the top 10 of the double's 52 mantissa bits; the next bit is the rounding bit and
+  // the rest are sticky. A carry out of the mantissa correctly bumps the exponent.
+  scratch[0] = a;
+  const hi = words[HI]!;
+  const e = ((hi >>> 20) & 0x7ff) - 1023; // -14..15 here
+  let bits = ((e + 15) << 10) | ((hi >>> 10) & 0x3ff);
+  if ((hi & 0x200) !== 0 && ((hi & 0x1ff) !== 0 || words[LO] !== 0 || (bits & 1) !== 0)) bits++;
+  return sign | bits;
 }
 
 /** Value of half-precision bits (the low 16 bits of `h`). NaN payloads are not preserved. */

@@ -78,83 +78,140 @@ function elementError(label: string, i: number, expected: string, datatype: Data
 }
 
 /**
- * Converts flat JSON values to in-memory tensor data, checking every element's type and range.
+ * JSON values in consecutive runs that together are the tensor's flat row-major contents:
+ * one run for flat data, one per innermost array for nested data (so nested data is converted
+ * straight into the typed array, with no flattened copy).
+ */
+export type JsonRuns = readonly ArrayLike<unknown>[];
+
+/**
+ * Numbers checked by jsonRunsToData into a new typed array of class `Ctor`. Checking and storing
+ * are split because one loop storing into eight array classes would make the element store
+ * megamorphic (several times slower): a single run is copied by the native TypedArray#set; many
+ * short runs (nested data) were staged by the checking loop into a Float64Array (a monomorphic
+ * store) and are converted natively. Values are range-checked, so conversions are exact
+ * (FP32 rounds as it must).
+ */
+function finishNumbers<T extends Int32ArrayConstructor | Float64ArrayConstructor>(
+  runs: JsonRuns,
+  staged: Float64Array | null,
+  count: number,
+  Ctor: T,
+): InstanceType<T> {
+  if (staged !== null && Ctor === Float64Array) return staged as InstanceType<T>;
+  const out = new Ctor(count);
+  out.set(staged ?? (runs[0] as ArrayLike<number>));
+  return out as InstanceType<T>;
+}
+
+/**
+ * Converts JSON values to in-memory tensor data, checking every element's type and range; errors
+ * name the flat row-major element index. `count` must equal the total length of `runs`.
  * One typed array is allocated; no per-element allocation except BYTES (one buffer per string).
  * INT64/UINT64 accept any integer double in range; integers beyond 2^53 were already rounded by
  * JSON.parse, so clients that need exact 64-bit values must use the binary extension.
  */
-export function jsonValuesToData(values: ArrayLike<unknown>, datatype: Datatype, label: string): TensorData {
+export function jsonRunsToData(runs: JsonRuns, count: number, datatype: Datatype, label: string): TensorData {
   const info = DATATYPE_INFO[datatype];
-  const n = values.length;
+  let k = 0; // flat index across runs
   switch (info.kind) {
     case 'bool': {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (v === true) out[i] = 1;
-        else if (v !== false) throw elementError(label, i, 'true or false', datatype, v);
+      const out = new Uint8Array(count);
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]!;
+        for (let j = 0; j < run.length; j++, k++) {
+          const v = run[j];
+          if (v === true) out[k] = 1;
+          else if (v !== false) throw elementError(label, k, 'true or false', datatype, v);
+        }
       }
       return out;
     }
     case 'int': {
-      const out = new (info.arrayType as Int32ArrayConstructor)(n);
       const { min, maxExclusive, label: rangeLabel } = info.range!;
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v >= maxExclusive) {
-          throw elementError(label, i, `an integer in ${rangeLabel}`, datatype, v);
+      const staged = runs.length === 1 ? null : new Float64Array(count);
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]!;
+        for (let j = 0; j < run.length; j++, k++) {
+          const v = run[j];
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v >= maxExclusive) {
+            throw elementError(label, k, `an integer in ${rangeLabel}`, datatype, v);
+          }
+          if (staged !== null) staged[k] = v;
         }
-        out[i] = v;
       }
-      return out;
+      return finishNumbers(runs, staged, count, info.arrayType as Int32ArrayConstructor);
     }
     case 'int64': {
       // Written as two 32-bit halves: BigInt(v) per element would allocate a bigint each time.
-      const words = new Uint32Array(n * 2);
+      const words = new Uint32Array(count * 2);
       const { min, maxExclusive, label: rangeLabel } = info.range!;
       const lo = HOST_IS_LITTLE_ENDIAN ? 0 : 1;
       const hi = 1 - lo;
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v >= maxExclusive) {
-          throw elementError(label, i, `an integer in ${rangeLabel}`, datatype, v);
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]!;
+        for (let j = 0; j < run.length; j++, k++) {
+          const v = run[j];
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v >= maxExclusive) {
+            throw elementError(label, k, `an integer in ${rangeLabel}`, datatype, v);
+          }
+          if ((v | 0) === v) {
+            // Common case, int32-sized: sign-extend with integer ops only.
+            words[2 * k + lo] = v;
+            words[2 * k + hi] = v >> 31;
+          } else {
+            // ToUint32 is exact modulo 2^32 for any integer double; v / 2^32 is exact (power of
+            // two), and the Uint32Array store wraps a negative high word into two's complement.
+            words[2 * k + lo] = v >>> 0;
+            words[2 * k + hi] = Math.floor(v / 4294967296);
+          }
         }
-        // ToUint32 is exact modulo 2^32 for any integer double; v / 2^32 is exact (power of two),
-        // and the Uint32Array store wraps a negative high word into two's complement.
-        words[2 * i + lo] = v >>> 0;
-        words[2 * i + hi] = Math.floor(v / 4294967296);
       }
       return datatype === 'INT64' ? new BigInt64Array(words.buffer) : new BigUint64Array(words.buffer);
     }
     case 'fp16': {
-      const out = new Uint16Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v !== 'number') throw elementError(label, i, 'a number', datatype, v);
-        out[i] = float32ToFloat16Bits(v);
+      const out = new Uint16Array(count);
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]!;
+        for (let j = 0; j < run.length; j++, k++) {
+          const v = run[j];
+          if (typeof v !== 'number') throw elementError(label, k, 'a number', datatype, v);
+          out[k] = float32ToFloat16Bits(v);
+        }
       }
       return out;
     }
     case 'float': {
-      const out = new (info.arrayType as Float64ArrayConstructor)(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v !== 'number') throw elementError(label, i, 'a number', datatype, v);
-        out[i] = v;
+      const staged = runs.length === 1 ? null : new Float64Array(count);
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]!;
+        for (let j = 0; j < run.length; j++, k++) {
+          const v = run[j];
+          if (typeof v !== 'number') throw elementError(label, k, 'a number', datatype, v);
+          if (staged !== null) staged[k] = v;
+        }
       }
-      return out;
+      return finishNumbers(runs, staged, count, info.arrayType as Float64ArrayConstructor);
     }
     case 'bytes': {
-      const out: Uint8Array[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        if (typeof v !== 'string') throw elementError(label, i, 'a string', datatype, v);
-        // Buffer.from packs short strings into the shared pool: cheaper than TextEncoder's own buffer each.
-        out[i] = Buffer.from(v, 'utf8');
+      const out: Uint8Array[] = new Array(count);
+      for (let r = 0; r < runs.length; r++) {
+        const run = runs[r]!;
+        for (let j = 0; j < run.length; j++, k++) {
+          const v = run[j];
+          if (typeof v !== 'string') throw elementError(label, k, 'a string', datatype, v);
+          // Buffer.from packs short strings into the shared pool: cheaper than TextEncoder's own buffer each.
+          out[k] = Buffer.from(v, 'utf8');
+        }
       }
       return out;
     }
   }
+}
+
+/** jsonRunsToData for one flat array of values. */
+export function jsonValuesToData(values: ArrayLike<unknown>, datatype: Datatype, label: string): TensorData {
+  return jsonRunsToData([values], values.length, datatype, label);
 }
 
 function formatPath(root: string, path: number[], depth: number): string {
@@ -164,35 +221,37 @@ function formatPath(root: string, path: number[], depth: number): string {
 }
 
 /**
- * Flattens row-major nested arrays that must match `shape` exactly (every level's length equals
- * its dimension, leaves exactly at depth shape.length). Leaves are pushed so that nothing is
- * allocated from `shape` before the data has proven it has that many elements.
- * `root` names the data in messages (`data[1][2] has 3 elements, expected 4`).
+ * Innermost arrays of row-major nested data that must match `shape` exactly: every level's
+ * length equals its dimension. Together they hold exactly product(shape) values, so callers may
+ * allocate from `shape` afterwards (never before: a small body could claim a huge shape).
+ * Values nested deeper than the shape are left to the element check.
+ * `root` names the data in messages (`data[1] has 3 elements, expected 4`).
  */
-export function flattenNested(data: unknown, shape: readonly number[], label: string, root = 'data'): unknown[] {
-  const out: unknown[] = [];
+export function nestedRuns(data: unknown, shape: readonly number[], label: string, root = 'data'): unknown[][] {
   const rank = shape.length;
   const path: number[] = new Array(rank).fill(0);
   const mismatch = (depth: number, what: string): Error =>
     invalidArgument(`${label}: nested data does not match shape ${formatShape(shape)}: ${formatPath(root, path, depth)} ${what}`);
+  if (rank === 0) throw mismatch(0, `is ${describeValue(data)}, expected a single element`);
+  const runs: unknown[][] = [];
   const walk = (value: unknown, depth: number): void => {
-    if (depth === rank) {
-      if (Array.isArray(value)) throw mismatch(depth, `is an array, expected a single element at depth ${rank}`);
-      out.push(value);
-      return;
-    }
     const dim = shape[depth]!;
     if (!Array.isArray(value)) throw mismatch(depth, `is ${describeValue(value)}, expected an array of ${dim} elements`);
     if (value.length !== dim) throw mismatch(depth, `has ${value.length} elements, expected ${dim}`);
     if (depth === rank - 1) {
-      // Innermost level: a tight loop instead of one call per leaf.
+      runs.push(value);
+      return;
+    }
+    if (depth === rank - 2) {
+      // Rows of the innermost level checked inline: one call per row would dominate for short rows.
+      const inner = shape[depth + 1]!;
       for (let i = 0; i < dim; i++) {
-        const leaf = value[i];
-        if (Array.isArray(leaf)) {
+        const row = value[i];
+        if (!Array.isArray(row) || row.length !== inner) {
           path[depth] = i;
-          throw mismatch(depth + 1, 'is an array, expected a single element');
+          walk(row, depth + 1); // throws the precise message
         }
-        out.push(leaf);
+        runs.push(row);
       }
       return;
     }
@@ -202,25 +261,25 @@ export function flattenNested(data: unknown, shape: readonly number[], label: st
     }
   };
   walk(data, 0);
-  return out;
+  return runs;
 }
 
 /**
- * Flat values of a JSON `data` member for `shape`: flat arrays are used as they are, nested arrays
- * are flattened and must match the shape exactly; a scalar (`[]`) also accepts a bare value.
+ * Runs of a JSON `data` member for `shape`: a flat array is one run, nested arrays must match the
+ * shape exactly; a scalar (`[]`) also accepts a bare value. Checks the element count.
  */
-export function jsonDataValues(data: unknown, shape: readonly number[], label: string): ArrayLike<unknown> {
+export function jsonDataRuns(data: unknown, shape: readonly number[], label: string): JsonRuns {
   if (!Array.isArray(data)) {
-    if (shape.length === 0 && data !== undefined) return [data];
+    if (shape.length === 0 && data !== undefined) return [[data]];
     throw invalidArgument(`${label}: expected data to be an array for shape ${formatShape(shape)}, got ${describeValue(data)}`);
   }
   // Nested iff the first element is an array; a flat array with a stray array inside fails the element check.
-  const values = data.length > 0 && Array.isArray(data[0]) ? flattenNested(data, shape, label) : data;
+  if (data.length > 0 && Array.isArray(data[0])) return nestedRuns(data, shape, label);
   const count = elementCount(shape);
-  if (values.length !== count) {
-    throw invalidArgument(`${label}: shape ${formatShape(shape)} needs ${count} elements, got ${values.length}`);
+  if (data.length !== count) {
+    throw invalidArgument(`${label}: shape ${formatShape(shape)} needs ${count} elements, got ${data.length}`);
   }
-  return values;
+  return [data];
 }
 
 /**
@@ -237,8 +296,8 @@ export function decodeJsonInput(raw: unknown, index: number): Tensor {
     );
   }
   if (data === undefined) throw invalidArgument(`${label}: expected data, got nothing`);
-  const values = jsonDataValues(data, shape, label);
-  const tensor: Tensor = { name, datatype, shape, data: jsonValuesToData(values, datatype, label) };
+  const runs = jsonDataRuns(data, shape, label);
+  const tensor: Tensor = { name, datatype, shape, data: jsonRunsToData(runs, elementCount(shape), datatype, label) };
   if (parameters !== undefined) tensor.parameters = parameters;
   return tensor;
 }
@@ -266,7 +325,9 @@ export function tensorDataToJson(t: Tensor): (number | boolean | string)[] {
     }
     case 'int':
     case 'float': {
-      const src = data as Float64Array;
+      // Widen natively first so that the copy loop reads one array class (a load shared by
+      // eight classes would be megamorphic and several times slower).
+      const src = data instanceof Float64Array ? data : new Float64Array(data as Float32Array);
       const out: number[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = src[i]!;
       return out;

@@ -1,7 +1,7 @@
 import { InferenceError, invalidArgument } from '../errors';
 import type { Tensor, TensorMetadata } from './types';
 import { elementCount, formatShape } from './datatypes';
-import { describeValue, flattenNested, jsonValuesToData, tensorDataToJson } from './jsonCodec';
+import { describeValue, jsonRunsToData, nestedRuns, tensorDataToJson } from './jsonCodec';
 
 /** A KServe V1 `:predict` response body. */
 export interface V1Response {
@@ -14,7 +14,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 
 const quoteNames = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
 
-/** Shape implied by nesting, following first elements; raggedness is caught later by flattenNested. */
+/** Shape implied by nesting, following first elements; raggedness is caught later by nestedRuns. */
 function inferShape(value: unknown): number[] {
   const shape: number[] = [];
   let v = value;
@@ -57,16 +57,16 @@ function tensorFromRows(meta: TensorMetadata, rows: readonly unknown[], key: str
     }
   }
   const shape = [rows.length, ...rowShape];
-  const values = flattenNested(rows, shape, label, key);
-  return { name: meta.name, datatype: meta.datatype, shape, data: jsonValuesToData(values, meta.datatype, label) };
+  const runs = nestedRuns(rows, shape, label, key);
+  return { name: meta.name, datatype: meta.datatype, shape, data: jsonRunsToData(runs, elementCount(shape), meta.datatype, label) };
 }
 
 /** One input's tensor from a columnar value: the whole tensor, shape from its nesting. */
 function tensorFromColumn(meta: TensorMetadata, value: unknown): Tensor {
   const label = `input "${meta.name}"`;
   const shape = inferShape(value);
-  const values = shape.length === 0 ? [value] : flattenNested(value, shape, label, `inputs["${meta.name}"]`);
-  return { name: meta.name, datatype: meta.datatype, shape, data: jsonValuesToData(values, meta.datatype, label) };
+  const runs = shape.length === 0 ? [[value]] : nestedRuns(value, shape, label, `inputs["${meta.name}"]`);
+  return { name: meta.name, datatype: meta.datatype, shape, data: jsonRunsToData(runs, elementCount(shape), meta.datatype, label) };
 }
 
 function decodeRows(rows: unknown[], inputs: readonly TensorMetadata[], key: string): Tensor[] {

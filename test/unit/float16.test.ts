@@ -80,4 +80,24 @@ describe('float16', () => {
       assert.equal(float32ToFloat16Bits(mid), h % 2 === 0 ? h : h + 1, `mid after 0x${h.toString(16)}`);
     }
   });
+
+  it('picks the nearest half (ties to even) for random doubles', () => {
+    let seed = 12345;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < 20000; i++) {
+      // Spread over all binades, subnormals included, with full-precision mantissas.
+      const x = (rand() + rand() / 2 ** 30) * 2 ** Math.floor(rand() * 42 - 26);
+      const h = float32ToFloat16Bits(x);
+      if (h === 0x7c00) {
+        assert.ok(x >= 65520, `${x} overflowed`);
+        continue;
+      }
+      const err = Math.abs(float16BitsToFloat32(h) - x);
+      for (const other of [h - 1, h + 1]) {
+        if (other < 0 || other > 0x7bff) continue;
+        const otherErr = Math.abs(float16BitsToFloat32(other) - x);
+        assert.ok(err < otherErr || (err === otherErr && h % 2 === 0), `${x} -> 0x${h.toString(16)}, 0x${other.toString(16)} is nearer`);
+      }
+    }
+  });
 });

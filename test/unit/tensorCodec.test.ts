@@ -114,6 +114,11 @@ describe('JSON codec', () => {
       assert.deepEqual(out, { name: 'x', datatype: d, shape: [2, 2], data: SAMPLES[d] });
       // And through real JSON text: what a client sees.
       assert.deepEqual(JSON.parse(JSON.stringify(out)).data, JSON.parse(JSON.stringify(SAMPLES[d])));
+      // Nested data decodes to the same contents as flat data.
+      const [a, b, c, e] = SAMPLES[d];
+      const nested = decodeJsonInput(jsonInput(d, [2, 2], [[a, b], [c, e]]), 0);
+      assert.equal(nested.data.constructor, t.data.constructor);
+      assert.deepEqual(plain(nested.data), plain(t.data));
     });
   }
 
@@ -151,6 +156,11 @@ describe('JSON codec', () => {
     assert.deepEqual(plain(decodeJsonInput(jsonInput('FP16', [4], values), 0).data), [0x7c00, 0xfc00, 0x7e00, 0x8001]);
   });
 
+  it('rounds FP32 and range-checks integers in nested data too', () => {
+    assert.deepEqual(plain(decodeJsonInput(jsonInput('FP32', [2, 1], [[0.1], [1e39]]), 0).data), [Math.fround(0.1), Infinity]);
+    assertInvalid(() => decodeJsonInput(jsonInput('UINT8', [2, 2], [[1, 2], [3, 256]]), 0), 'input "x" element 3: expected an integer in [0, 255] for UINT8, got 256');
+  });
+
   it('accepts nested data equal to flat data', () => {
     const flat = decodeJsonInput(jsonInput('FP32', [2, 3], [1, 2, 3, 4, 5, 6]), 0);
     const nested = decodeJsonInput(jsonInput('FP32', [2, 3], [[1, 2, 3], [4, 5, 6]]), 0);
@@ -179,7 +189,7 @@ describe('JSON codec', () => {
     assert.deepEqual(tensorDataToJson(decodeJsonInput(jsonInput('BOOL', [], [false]), 0)), [false]);
     assertInvalid(() => decodeJsonInput(jsonInput('FP64', [], []), 0), 'shape [] needs 1 elements, got 0');
     assertInvalid(() => decodeJsonInput(jsonInput('FP64', [], [1, 2]), 0), 'shape [] needs 1 elements, got 2');
-    assertInvalid(() => decodeJsonInput(jsonInput('FP64', [], [[1]]), 0), 'input "x"', 'does not match shape []');
+    assertInvalid(() => decodeJsonInput(jsonInput('FP64', [], [[1]]), 0), 'input "x": nested data does not match shape []: data is [[1]], expected a single element');
   });
 
   it('keeps parameters', () => {
@@ -227,7 +237,8 @@ describe('JSON codec', () => {
       );
       assertInvalid(() => decodeJsonInput(jsonInput('FP32', [2, 4], [[1, 2, 3, 4]]), 0), 'data has 1 elements, expected 2');
       assertInvalid(() => decodeJsonInput(jsonInput('FP32', [2, 2], [[1, 2], 3]), 0), 'data[1] is 3, expected an array of 2 elements');
-      assertInvalid(() => decodeJsonInput(jsonInput('FP32', [1, 2], [[1, [2]]]), 0), 'data[0][1] is an array, expected a single element');
+      // Deeper than the shape: caught by the element check, with the flat index.
+      assertInvalid(() => decodeJsonInput(jsonInput('FP32', [2, 2], [[1, 2], [3, [4]]]), 0), 'input "x" element 3: expected a number for FP32, got [4]');
       assertInvalid(() => decodeJsonInput(jsonInput('FP32', [2, 2, 2], [[1, 2, 3, 4], [5, 6, 7, 8]]), 0), 'data[0] has 4 elements, expected 2');
     });
 
