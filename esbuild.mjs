@@ -1,5 +1,6 @@
 // Bundles the standalone inference server and its worker-thread entry.
 // onnxruntime-node is a native addon: it cannot be bundled and stays external.
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -16,3 +17,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
 ]);
+
+// The gRPC front end loads its .proto files at run time from proto/ next to the bundle.
+const protoSrc = 'server/protocols/grpc/proto';
+mkdirSync('dist/proto', { recursive: true });
+for (const f of readdirSync(protoSrc).filter((n) => n.endsWith('.proto'))) copyFileSync(`${protoSrc}/${f}`, `dist/proto/${f}`);

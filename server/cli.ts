@@ -6,10 +6,13 @@ import { LOG_LEVELS, type LogLevel } from './observability/logger';
 
 export const USAGE = `Usage: modeldeck-server [options]
 
-Serves ONNX models from a ModelDeck registry over the Open Inference Protocol (V2 REST) and KServe V1.
+Serves ONNX models from a ModelDeck registry over the Open Inference Protocol (V2 REST and gRPC)
+and KServe V1.
 
   --registry DIR         model registry: DIR/<model>/<version>/model.onnx   (default: ./models,
-                         or the workspace's models/ next to --deployments)
+                         or the workspace's models/ next to --deployments); repeat for several
+  --model-control MODE   poll: serve the registry or deployments folder and follow changes (default)
+                         explicit: serve only what the repository API loads
   --deployments DIR      serve only the deployment files (*.json) in DIR, with their settings
   --host HOST            interface to bind (default 127.0.0.1)
   --http-port N          REST port (default 8080; 0 = any free port)
@@ -44,7 +47,8 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     parsed = parseArgs({
       args: argv,
       options: {
-        registry: { type: 'string' },
+        registry: { type: 'string', multiple: true },
+        'model-control': { type: 'string' },
         deployments: { type: 'string' },
         host: { type: 'string' },
         'http-port': { type: 'string' },
@@ -73,12 +77,15 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
   if (v.help) return 'help';
   const deploymentsDir = v.deployments ? path.resolve(cwd, v.deployments) : undefined;
   // A workspace keeps deployments in <ws>/.modeldeck/deployments and models in <ws>/models.
-  const registry = path.resolve(cwd, v.registry ?? (deploymentsDir ? path.join(deploymentsDir, '..', '..', 'models') : 'models'));
+  const registries = (v.registry ?? [deploymentsDir ? path.join(deploymentsDir, '..', '..', 'models') : 'models']).map((r) => path.resolve(cwd, r));
+  const modelControl = v['model-control'] ?? 'poll';
+  if (modelControl !== 'poll' && modelControl !== 'explicit') throw new UsageError(`--model-control must be poll or explicit (got "${modelControl}")`);
   const logLevel = (v['log-level'] ?? DEFAULT_CONFIG.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${v['log-level']}")`);
   const grpcPort = v['grpc-port'] === 'off' ? -1 : intOption('grpc-port', v['grpc-port'], DEFAULT_CONFIG.grpcPort!, 0);
   const config: ServerConfig = {
-    registry,
+    registries,
+    modelControl,
     ...(deploymentsDir ? { deploymentsDir } : {}),
     host: v.host ?? DEFAULT_CONFIG.host,
     httpPort: intOption('http-port', v['http-port'], DEFAULT_CONFIG.httpPort, 0),
@@ -98,7 +105,11 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     defaultInstances: intOption('instances', v.instances, DEFAULT_CONFIG.defaultInstances, 1),
     ...(v['worker-script'] ? { workerScript: path.resolve(cwd, v['worker-script']) } : {}),
   };
-  if (!fs.existsSync(registry)) throw new UsageError(`registry folder ${registry} does not exist (pass --registry DIR)`);
+  // Explicit mode (the extension) may name registries that do not exist yet: they are created later.
+  const missing = registries.filter((r) => !fs.existsSync(r));
+  if (modelControl === 'poll' && missing.length === registries.length) {
+    throw new UsageError(`registry folder ${missing.join(', ')} does not exist (pass --registry DIR)`);
+  }
   if (deploymentsDir && !fs.existsSync(deploymentsDir)) throw new UsageError(`deployments folder ${deploymentsDir} does not exist`);
   return config;
 }

@@ -2,8 +2,14 @@ import type { LogLevel } from './observability/logger';
 
 /** Everything the server can be told on its command line. */
 export interface ServerConfig {
-  /** Model registry root (`<model>/<version>/model.onnx`). */
-  registry: string;
+  /** Model registry roots (`<model>/<version>/model.onnx`); a model belongs to the first that has it. */
+  registries: string[];
+  /**
+   * `poll`: serve what the registry or deployments folder holds and follow changes (default).
+   * `explicit`: serve only what the repository API loads (the extension's mode); versions of loaded
+   * deployments are still followed.
+   */
+  modelControl: 'poll' | 'explicit';
   /** Folder of deployment files; when set, only those are served. */
   deploymentsDir?: string;
   /** Interface to bind; 127.0.0.1 unless told otherwise. */
@@ -31,7 +37,8 @@ export interface ServerConfig {
   workerScript?: string;
 }
 
-export const DEFAULT_CONFIG: Omit<ServerConfig, 'registry'> = {
+export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
+  modelControl: 'poll',
   host: '127.0.0.1',
   httpPort: 8080,
   grpcPort: 8081,

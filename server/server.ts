@@ -1,12 +1,13 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { ModelRegistry } from '../src/core/registry/modelRegistry';
+import { RegistrySet } from '../src/core/registry/registrySet';
 import type { ServerConfig } from './config';
 import { InferenceService } from './inference/inferenceService';
 import { createLogger, type Logger } from './observability/logger';
 import { ServerMetrics } from './observability/metrics';
 import { ModelStatsBook } from './observability/modelStats';
+import { startGrpcServer, type RunningGrpcServer } from './protocols/grpc/grpcServer';
 import { createRestApp } from './protocols/rest/restApp';
 import { DeploymentSync } from './repository/deploymentSync';
 import { ModelManager } from './repository/modelManager';
@@ -21,6 +22,10 @@ export interface RunningServer {
   /** Actual REST port (useful with port 0). */
   httpPort: number;
   httpUrl: string;
+  /** Actual gRPC port; undefined when gRPC is off. */
+  grpcPort?: number;
+  /** `grpc://host:port`; undefined when gRPC is off. */
+  grpcUrl?: string;
   /** Resolves when every deployment has finished its first load (ready or failed). */
   initialLoad: Promise<void>;
   /** Graceful stop: readiness off, in-flight requests finish (bounded), then everything closes. */
@@ -38,7 +43,7 @@ function allowedHostsFor(config: ServerConfig): string[] | undefined {
 }
 
 export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const registry = new ModelRegistry(path.resolve(config.registry));
+  const registry = new RegistrySet(config.registries.map((r) => path.resolve(r)));
   const metrics = new ServerMetrics();
   const stats = new ModelStatsBook();
   const manager = new ModelManager({
@@ -85,6 +90,20 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   const httpPort = (httpServer.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const httpUrl = `http://${hostForUrl}:${httpPort}`;
+
+  // Logged before REST's line: clients (and the tests) take REST's "listening" as "all ports known".
+  let grpcServer: RunningGrpcServer | undefined;
+  let grpcUrl: string | undefined;
+  if (config.grpcPort !== undefined) {
+    try {
+      grpcServer = await startGrpcServer(ctx, { host: config.host, port: config.grpcPort, maxMessageBytes: config.maxBodyBytes });
+    } catch (err) {
+      httpServer.close();
+      throw err;
+    }
+    grpcUrl = `grpc://${hostForUrl}:${grpcServer.port}`;
+    logger.info('listening', { protocol: 'grpc', host: config.host, grpcPort: grpcServer.port, url: grpcUrl });
+  }
   logger.info('listening', { protocol: 'rest', host: config.host, httpPort, url: httpUrl });
 
   const sync = new DeploymentSync(config, manager, registry, logger);
@@ -97,6 +116,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown requested'): Promise<void> => {
     shuttingDown ??= (async () => {
+      const shutdownStarted = Date.now();
       ctx.lifecycle.draining = true;
       sync.stop();
       logger.info(`shutting down: ${reason}; waiting for ${inflight} request(s) in flight`);
@@ -116,11 +136,20 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
+      // gRPC calls in flight finish within what is left of the same timeout, before models unload.
+      await grpcServer?.close(Math.max(0, config.shutdownTimeoutMs - (Date.now() - shutdownStarted)));
       await manager.closeAll();
       logger.info('stopped');
     })();
     return shuttingDown;
   };
 
-  return { ctx, httpPort, httpUrl, initialLoad, shutdown };
+  return {
+    ctx,
+    httpPort,
+    httpUrl,
+    ...(grpcServer ? { grpcPort: grpcServer.port, grpcUrl } : {}),
+    initialLoad,
+    shutdown,
+  };
 }

@@ -1,4 +1,4 @@
-import type { ModelRegistry } from '../src/core/registry/modelRegistry';
+import type { RegistrySet } from '../src/core/registry/registrySet';
 import type { InferenceService } from './inference/inferenceService';
 import type { Logger } from './observability/logger';
 import type { ServerMetrics } from './observability/metrics';
@@ -7,7 +7,7 @@ import type { ModelManager } from './repository/modelManager';
 
 /** Everything a protocol front end needs; built once in server.ts. */
 export interface ServerContext {
-  registry: ModelRegistry;
+  registry: RegistrySet;
   manager: ModelManager;
   inference: InferenceService;
   stats: ModelStatsBook;

@@ -1,6 +1,6 @@
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
 import { loadDeploymentsDir } from '../../src/core/deployment/validateDeployment';
-import type { ModelRegistry } from '../../src/core/registry/modelRegistry';
+import type { RegistrySet } from '../../src/core/registry/registrySet';
 import type { ServerConfig } from '../config';
 import type { Logger } from '../observability/logger';
 import { defaultDeploymentFor } from './defaultDeployment';
@@ -23,7 +23,7 @@ export class DeploymentSync {
   constructor(
     private readonly config: ServerConfig,
     private readonly manager: ModelManager,
-    private readonly registry: ModelRegistry,
+    private readonly registry: RegistrySet,
     private readonly logger: Logger,
   ) {}
 
@@ -47,6 +47,10 @@ export class DeploymentSync {
   }
 
   private async scan(refreshVersions: boolean): Promise<void> {
+    if (this.config.modelControl === 'explicit') {
+      if (refreshVersions) await this.manager.refresh().catch((err: Error) => this.report('refresh', err.message));
+      return;
+    }
     try {
       const wanted = this.config.deploymentsDir ? await this.fromDeploymentFiles() : await this.fromRegistry();
       const work: Promise<void>[] = [];

@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
 import { describeVersionSelector } from '../../src/core/deployment/deploymentSpec';
-import type { ModelRegistry, ModelVersionInfo } from '../../src/core/registry/modelRegistry';
+import type { ModelVersionInfo } from '../../src/core/registry/modelRegistry';
+import type { RegistrySet } from '../../src/core/registry/registrySet';
 import { notFound, unavailable } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
@@ -40,7 +41,7 @@ interface Entry {
 }
 
 export interface ModelManagerOptions {
-  registry: ModelRegistry;
+  registry: RegistrySet;
   logger: Logger;
   metrics: ServerMetrics;
   /** Per-version statistics (execution counts). */

@@ -118,6 +118,35 @@ describe('versions, deployments and shutdown', () => {
     }
   });
 
+  it('in explicit mode serves only what the repository API loads, from several registries, and still follows versions', async () => {
+    const a = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris', versions: [1] }]);
+    const b = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'digits' }]);
+    const server = await startServerProcess(['--registry', a, '--registry', b, '--model-control', 'explicit']);
+    try {
+      assert.deepEqual((await getJson(`${server.url}/v1/models`)).body.models, []);
+      const load = await postJson(`${server.url}/v2/repository/models/flowers/load`, { deployment: { name: 'flowers', model: { name: 'iris' } } });
+      assert.equal(load.status, 200, JSON.stringify(load.body));
+      const digits = await postJson(`${server.url}/v2/repository/models/digits/load`, {});
+      assert.equal(digits.status, 200, JSON.stringify(digits.body));
+      assert.deepEqual((await getJson(`${server.url}/v1/models`)).body.models, ['digits', 'flowers']);
+      const missing = await postJson(`${server.url}/v2/repository/models/x/load`, { deployment: { name: 'x', model: { name: 'resnet' } } });
+      assert.equal(missing.status, 400);
+      assert.match(missing.body.error, /resnet/);
+      assert.match(missing.body.error, /digits, iris/);
+      const failed = (await getJson(`${server.url}/v2/repository/index`)).body.find((e: any) => e.name === 'x');
+      assert.equal(failed.state, 'FAILED', 'a failed load stays listed with its reason');
+      assert.equal((await postJson(`${server.url}/v2/repository/models/x/unload`, {})).status, 200);
+      await addVersion(a, 'iris', path.join(EXAMPLE_REGISTRY, 'iris', '2'), 2);
+      await waitFor('flowers on version 2', async () => ((await getJson(`${server.url}/v2/models/flowers`)).body.versions?.[0] === '2' ? true : undefined));
+      // A new model folder is not served by itself in explicit mode.
+      await fs.cp(path.join(EXAMPLE_REGISTRY, 'digits-cnn'), path.join(b, 'digits-cnn'), { recursive: true });
+      await new Promise((r) => setTimeout(r, 600));
+      assert.deepEqual((await getJson(`${server.url}/v1/models`)).body.models, ['digits', 'flowers']);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('falls back from an unavailable GPU provider to cpu, logs why, and shows the provider in use', async () => {
     const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-ws-'));
     await fs.cp(path.join(EXAMPLE_REGISTRY, 'iris'), path.join(ws, 'models', 'iris'), { recursive: true });

@@ -1,9 +1,6 @@
 import type { Router } from 'express';
-import { DeploymentSpecError, parseDeployment } from '../../../src/core/deployment/validateDeployment';
-import type { DeploymentSpec } from '../../../src/core/deployment/deploymentSpec';
-import { InferenceError, invalidArgument, notFound } from '../../errors';
 import type { ServerContext } from '../../serverContext';
-import { defaultDeploymentFor } from '../../repository/defaultDeployment';
+import { loadModel } from '../../repository/repositoryActions';
 import { handle } from './middleware';
 import { parseJsonBody, pathParam } from './requestParsing';
 
@@ -31,23 +28,7 @@ export function addRepositoryRoutes(router: Router, ctx: ServerContext): void {
     const rawBody = req.body as Buffer | undefined;
     const body = rawBody && rawBody.length > 0 ? (parseJsonBody(rawBody) as Record<string, unknown> | null) : undefined;
     const raw = body?.deployment ?? (body?.parameters as Record<string, unknown> | undefined)?.deployment;
-    let spec: DeploymentSpec;
-    if (raw !== undefined) {
-      try {
-        spec = parseDeployment(raw, `deployment for "${name}"`);
-      } catch (err) {
-        if (err instanceof DeploymentSpecError) throw invalidArgument(err.message);
-        throw err;
-      }
-      if (spec.name !== name) throw invalidArgument(`deployment name "${spec.name}" does not match the URL's model "${name}"`);
-    } else {
-      spec = ctx.manager.spec(name) ?? (await defaultForRegistryModel(ctx, name));
-    }
-    await ctx.manager.apply(spec);
-    const status = ctx.manager.status(name)!;
-    if (status.state !== 'READY') {
-      throw new InferenceError('invalid-argument', `failed to load model "${name}": ${status.reason ?? status.state}`);
-    }
+    const status = await loadModel(ctx, name, raw);
     res.json(status);
   }));
 
@@ -56,12 +37,4 @@ export function addRepositoryRoutes(router: Router, ctx: ServerContext): void {
     await ctx.manager.remove(name);
     res.json({ name, state: 'UNAVAILABLE' });
   }));
-}
-
-async function defaultForRegistryModel(ctx: ServerContext, name: string): Promise<DeploymentSpec> {
-  const models = await ctx.registry.listModels();
-  if (!models.includes(name)) {
-    throw notFound(`model "${name}" is neither deployed nor in the registry ${ctx.registry.root} (registry models: ${models.join(', ') || 'none'})`);
-  }
-  return defaultDeploymentFor(name);
 }

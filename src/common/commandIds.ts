@@ -1,0 +1,27 @@
+/** Every command id the extension contributes; package.json must list the same ids. */
+export const CommandIds = {
+  serveModel: 'modeldeck.serveModel',
+  stopDeployment: 'modeldeck.stopDeployment',
+  startDeployment: 'modeldeck.startDeployment',
+  showLogs: 'modeldeck.showLogs',
+  registerModelVersion: 'modeldeck.registerModelVersion',
+  deployBestVersion: 'modeldeck.deployBestVersion',
+  refresh: 'modeldeck.refresh',
+  openPredictPanel: 'modeldeck.openPredictPanel',
+  copyCurl: 'modeldeck.copyCurl',
+  revealInExplorer: 'modeldeck.revealInExplorer',
+  openModelJson: 'modeldeck.openModelJson',
+  openDeploymentFile: 'modeldeck.openDeploymentFile',
+  serverActions: 'modeldeck.server.actions',
+  serverRestart: 'modeldeck.server.restart',
+  serverStop: 'modeldeck.server.stop',
+} as const;
+
+export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
+
+/** View ids. */
+export const ViewIds = {
+  container: 'modeldeck',
+  models: 'modeldeck.models',
+  deployments: 'modeldeck.deployments',
+} as const;
