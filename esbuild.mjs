@@ -1,4 +1,4 @@
-// Bundles the standalone inference server and its worker-thread entry.
+// Bundles the extension host code, the standalone inference server and its worker-thread entry.
 // onnxruntime-node is a native addon: it cannot be bundled and stays external.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -14,6 +14,7 @@ const common = {
 };
 
 await Promise.all([
+  build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
 ]);

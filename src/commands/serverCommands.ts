@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import { CommandIds, ViewIds } from '../common/commandIds';
+import { requireTrust } from '../services/trust';
+import type { CommandContext } from './context';
+
+export async function restartServer(ctx: CommandContext): Promise<void> {
+  requireTrust('start the server');
+  await ctx.server.restart();
+  await ctx.deployments.restoreRunning();
+}
+
+export async function stopServer(ctx: CommandContext): Promise<void> {
+  await ctx.server.stop();
+}
+
+/** The status-bar click: what can be done with the server now. */
+export async function serverActions(ctx: CommandContext): Promise<void> {
+  const s = ctx.server.state;
+  const items: { label: string; run: () => unknown }[] = [];
+  if (s.state === 'running') {
+    items.push({ label: '$(debug-restart) Restart server', run: () => vscode.commands.executeCommand(CommandIds.serverRestart) });
+    items.push({ label: '$(debug-stop) Stop server', run: () => vscode.commands.executeCommand(CommandIds.serverStop) });
+    if (s.httpUrl) items.push({ label: `$(copy) Copy ${s.httpUrl}`, run: () => vscode.env.clipboard.writeText(s.httpUrl!) });
+  } else {
+    items.push({ label: '$(play) Start server (and deployments left running)', run: () => vscode.commands.executeCommand(CommandIds.serverRestart) });
+  }
+  items.push({ label: '$(output) Show logs', run: () => ctx.output.show() });
+  items.push({ label: '$(list-tree) Show deployments', run: () => vscode.commands.executeCommand(`${ViewIds.deployments}.focus`) });
+  const pick = await vscode.window.showQuickPick(items, { title: `ModelDeck server: ${s.state}${s.httpUrl ? ` at ${s.httpUrl}` : ''}` });
+  await pick?.run();
+}

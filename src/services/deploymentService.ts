@@ -1,0 +1,261 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { DeploymentSpec } from '../core/deployment/deploymentSpec';
+import { DeploymentSpecError, loadDeploymentsDir, saveDeployment } from '../core/deployment/validateDeployment';
+import type { RepositoryEntry } from '../core/server/serverClient';
+import { Disposable } from '../common/lifecycle';
+import { UserFacingError } from '../common/errors';
+import type { ModelDeckOutput } from '../logs/output';
+import type { LocalServer } from './localServer';
+import { requireTrust } from './trust';
+
+export type DeploymentStateName = 'stopped' | 'starting' | 'running' | 'failed' | 'updating';
+
+/** A deployment as the Deployments view shows it. */
+export interface DeploymentView {
+  name: string;
+  model: string;
+  state: DeploymentStateName;
+  /** Version being served. */
+  version?: number;
+  reason?: string;
+  restUrl?: string;
+  grpcUrl?: string;
+  spec: DeploymentSpec;
+  /** The deployment file. */
+  file: string;
+  folder: vscode.WorkspaceFolder;
+}
+
+/** The deployments folder of a workspace folder. */
+export function deploymentsDirOf(folder: vscode.WorkspaceFolder): string {
+  return path.join(folder.uri.fsPath, '.modeldeck', 'deployments');
+}
+
+const RUNNING_KEY = 'modeldeck.runningDeployments';
+const POLL_MS = 2000;
+
+/**
+ * Deployment files of the workspace and their life on the local server: which ones the user wants
+ * running (remembered per workspace), what the server says about each, and the start/stop/update
+ * actions. The server only ever serves what this service loads into it.
+ */
+export class DeploymentService extends Disposable {
+  private files: { spec: DeploymentSpec; file: string; folder: vscode.WorkspaceFolder }[] = [];
+  private problems: DeploymentSpecError[] = [];
+  private index = new Map<string, RepositoryEntry>();
+  private readonly transient = new Map<string, { state: DeploymentStateName; reason?: string }>();
+  private readonly failures = new Map<string, string>();
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChange = this.changed.event;
+  private poll: NodeJS.Timeout | undefined;
+  private readonly busy = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly server: LocalServer,
+    private readonly memento: vscode.Memento,
+    private readonly output: ModelDeckOutput,
+  ) {
+    super();
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/.modeldeck/deployments/*.json'));
+    this.register(watcher.onDidCreate(() => void this.reloadFiles()));
+    this.register(watcher.onDidChange(() => void this.reloadFiles()));
+    this.register(watcher.onDidDelete(() => void this.reloadFiles()));
+    this.register(server.onState(() => this.onServerState()));
+    this.register(server.onRestarted(() => void this.track(this.restoreRunning())));
+  }
+
+  /** Every deployment, sorted by name. */
+  list(): DeploymentView[] {
+    return this.files.map((f) => this.view(f)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): DeploymentView | undefined {
+    return this.list().find((d) => d.name === name);
+  }
+
+  /** Deployment files that could not be read, for the view to show. */
+  get fileProblems(): DeploymentSpecError[] {
+    return this.problems;
+  }
+
+  /** Resolves when no start/stop/update is in progress (tests, commands that chain). */
+  async whenIdle(): Promise<void> {
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy]);
+  }
+
+  async reloadFiles(): Promise<void> {
+    const next: typeof this.files = [];
+    const problems: DeploymentSpecError[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const dir = deploymentsDirOf(folder);
+      const { specs, errors } = await loadDeploymentsDir(dir);
+      problems.push(...errors);
+      for (const spec of specs) next.push({ spec, file: path.join(dir, `${spec.name}.json`), folder });
+    }
+    const before = new Map(this.files.map((f) => [f.spec.name, JSON.stringify(f.spec)]));
+    this.files = next;
+    this.problems = problems;
+    this.changed.fire();
+    // A running deployment whose file changed is updated in place (a version change hot-swaps).
+    for (const f of next) {
+      const old = before.get(f.spec.name);
+      if (old !== undefined && old !== JSON.stringify(f.spec) && this.wantsRunning(f.spec.name) && this.server.running) {
+        void this.track(this.load(f.spec, 'updating'));
+      }
+    }
+  }
+
+  /**
+   * Writes a deployment file unless one with that name exists (never overwrites). Returns the
+   * spec now on disk: the existing one when there was one.
+   */
+  async ensureFile(spec: DeploymentSpec, folder: vscode.WorkspaceFolder): Promise<{ spec: DeploymentSpec; created: boolean; file: string }> {
+    const dir = deploymentsDirOf(folder);
+    try {
+      const file = await saveDeployment(dir, spec, { overwrite: false });
+      await this.reloadFiles();
+      return { spec, created: true, file };
+    } catch (err) {
+      if (!(err instanceof DeploymentSpecError) || err.reason !== 'exists') throw err;
+      await this.reloadFiles();
+      const existing = this.files.find((f) => f.spec.name === spec.name);
+      if (!existing) throw new UserFacingError(`${err.source ?? spec.name} exists but cannot be read: fix or remove it first`);
+      return { spec: existing.spec, created: false, file: existing.file };
+    }
+  }
+
+  /** Starts (or updates) a deployment on the local server; resolves when it serves. */
+  start(name: string): Promise<DeploymentView> {
+    requireTrust('start a deployment');
+    const f = this.files.find((x) => x.spec.name === name);
+    if (!f) throw new UserFacingError(`no deployment named "${name}" (deployments: ${this.files.map((x) => x.spec.name).join(', ') || 'none'})`);
+    if (f.spec.servingTool !== 'local') {
+      throw new UserFacingError(`"${name}" is a ${f.spec.servingTool} deployment; the local server serves only servingTool "local"`);
+    }
+    return this.track(
+      (async () => {
+        await this.setWanted(name, true);
+        await this.load(f.spec, 'starting');
+        const v = this.get(name)!;
+        if (v.state === 'failed') throw new UserFacingError(`deployment "${name}" failed to start: ${v.reason}`);
+        return v;
+      })(),
+    );
+  }
+
+  stop(name: string): Promise<void> {
+    return this.track(
+      (async () => {
+        await this.setWanted(name, false);
+        this.failures.delete(name);
+        const client = this.server.running;
+        if (client && this.index.has(name)) {
+          await client.unload(name);
+          this.output.info(`stopped deployment "${name}"`);
+        }
+        this.index.delete(name);
+        this.changed.fire();
+      })(),
+    );
+  }
+
+  private async load(spec: DeploymentSpec, state: 'starting' | 'updating'): Promise<void> {
+    this.transient.set(spec.name, { state });
+    this.failures.delete(spec.name);
+    this.changed.fire();
+    try {
+      const client = await this.server.ensureRunning();
+      const entry = await client.load(spec);
+      this.index.set(spec.name, entry);
+      this.output.info(`deployment "${spec.name}" ${state === 'updating' ? 'updated' : 'running'}: version ${entry.version} on ${entry.provider}`);
+    } catch (err) {
+      this.failures.set(spec.name, (err as Error).message);
+      this.output.error(`deployment "${spec.name}" failed: ${(err as Error).message}`);
+    } finally {
+      this.transient.delete(spec.name);
+      await this.refreshIndex();
+    }
+  }
+
+  /** Loads every deployment the user left running (activation, server restart). */
+  async restoreRunning(): Promise<void> {
+    const wanted = this.files.filter((f) => this.wantsRunning(f.spec.name) && f.spec.servingTool === 'local');
+    if (wanted.length === 0 || !vscode.workspace.isTrusted) return;
+    await Promise.all(wanted.map((f) => this.load(f.spec, 'starting')));
+  }
+
+  private wantsRunning(name: string): boolean {
+    return this.memento.get<string[]>(RUNNING_KEY, []).includes(name);
+  }
+
+  private async setWanted(name: string, running: boolean): Promise<void> {
+    const set = new Set(this.memento.get<string[]>(RUNNING_KEY, []));
+    if (running) set.add(name);
+    else set.delete(name);
+    await this.memento.update(RUNNING_KEY, [...set].sort());
+  }
+
+  private async refreshIndex(): Promise<void> {
+    const client = this.server.running;
+    if (!client) {
+      this.index.clear();
+      this.changed.fire();
+      return;
+    }
+    try {
+      const entries = await client.index();
+      this.index = new Map(entries.map((e) => [e.name, e]));
+    } catch {
+      // the server is going away: its state change will update the view
+    }
+    this.changed.fire();
+  }
+
+  private onServerState(): void {
+    const running = this.server.state.state === 'running';
+    if (running && !this.poll) {
+      // Versions change on the server by themselves (new version folders): follow them.
+      this.poll = setInterval(() => void this.refreshIndex(), POLL_MS);
+    } else if (!running && this.poll) {
+      clearInterval(this.poll);
+      this.poll = undefined;
+    }
+    if (!running) this.index.clear();
+    this.changed.fire();
+  }
+
+  private view(f: { spec: DeploymentSpec; file: string; folder: vscode.WorkspaceFolder }): DeploymentView {
+    const name = f.spec.name;
+    const base = { name, model: f.spec.model.name, spec: f.spec, file: f.file, folder: f.folder };
+    const t = this.transient.get(name);
+    if (t) return { ...base, state: t.state };
+    const failure = this.failures.get(name);
+    if (failure) return { ...base, state: 'failed', reason: failure };
+    const server = this.server.state;
+    if (!this.wantsRunning(name)) return { ...base, state: 'stopped' };
+    if (server.state === 'starting' || server.state === 'restarting') return { ...base, state: 'starting', ...(server.reason ? { reason: server.reason } : {}) };
+    if (server.state === 'failed') return { ...base, state: 'failed', reason: server.reason ?? 'the server failed' };
+    const e = this.index.get(name);
+    if (server.state !== 'running' || !e) return { ...base, state: 'stopped' };
+    const urls = {
+      ...(server.httpUrl ? { restUrl: `${server.httpUrl}/v2/models/${name}` } : {}),
+      ...(server.grpcUrl ? { grpcUrl: server.grpcUrl } : {}),
+    };
+    const version = e.version ? { version: Number(e.version) } : {};
+    if (e.state === 'READY') return { ...base, state: 'running', ...version, ...urls, ...(e.reason ? { reason: e.reason } : {}) };
+    if (e.state === 'LOADING') return { ...base, state: 'starting', ...version };
+    return { ...base, state: 'failed', reason: e.reason ?? e.state };
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.busy.add(p);
+    void p.finally(() => this.busy.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  override dispose(): void {
+    if (this.poll) clearInterval(this.poll);
+    super.dispose();
+  }
+}

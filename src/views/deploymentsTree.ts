@@ -1,0 +1,114 @@
+import * as vscode from 'vscode';
+import { describeVersionSelector } from '../core/deployment/deploymentSpec';
+import type { DeploymentSpecError } from '../core/deployment/validateDeployment';
+import type { DeploymentService, DeploymentStateName, DeploymentView } from '../services/deploymentService';
+
+export type DeploymentsNode =
+  | { kind: 'deployment'; name: string }
+  | { kind: 'endpoint'; deployment: string; label: string; url: string }
+  | { kind: 'problem'; error: DeploymentSpecError };
+
+const ICONS: Record<DeploymentStateName, vscode.ThemeIcon> = {
+  running: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
+  starting: new vscode.ThemeIcon('loading~spin'),
+  updating: new vscode.ThemeIcon('sync~spin'),
+  stopped: new vscode.ThemeIcon('circle-outline'),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+};
+
+/** Deployments view: each deployment with its state; running ones show their endpoints. */
+export class DeploymentsTreeProvider implements vscode.TreeDataProvider<DeploymentsNode> {
+  private readonly changed = new vscode.EventEmitter<DeploymentsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, DeploymentsNode>();
+
+  constructor(private readonly deployments: DeploymentService) {
+    deployments.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  /** The stable node of a deployment (TreeView.reveal needs the same object). */
+  node(name: string): DeploymentsNode {
+    let n = this.nodes.get(name);
+    if (!n) {
+      n = { kind: 'deployment', name };
+      this.nodes.set(name, n);
+    }
+    return n;
+  }
+
+  getChildren(node?: DeploymentsNode): DeploymentsNode[] {
+    if (!node) {
+      return [
+        ...this.deployments.list().map((d) => this.node(d.name)),
+        ...this.deployments.fileProblems.map((error) => ({ kind: 'problem' as const, error })),
+      ];
+    }
+    if (node.kind !== 'deployment') return [];
+    const d = this.deployments.get(node.name);
+    if (!d || d.state !== 'running') return [];
+    const out: DeploymentsNode[] = [];
+    if (d.restUrl) out.push({ kind: 'endpoint', deployment: d.name, label: 'REST', url: d.restUrl });
+    if (d.grpcUrl) out.push({ kind: 'endpoint', deployment: d.name, label: 'gRPC', url: d.grpcUrl });
+    return out;
+  }
+
+  getParent(node: DeploymentsNode): DeploymentsNode | undefined {
+    return node.kind === 'endpoint' ? this.node(node.deployment) : undefined;
+  }
+
+  getTreeItem(node: DeploymentsNode): vscode.TreeItem {
+    if (node.kind === 'problem') {
+      const item = new vscode.TreeItem(node.error.source ?? 'deployment file', vscode.TreeItemCollapsibleState.None);
+      item.description = node.error.message;
+      item.tooltip = node.error.message;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      if (node.error.source) item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.error.source)] };
+      return item;
+    }
+    if (node.kind === 'endpoint') {
+      const item = new vscode.TreeItem(`${node.label}: ${node.url}`, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon(node.label === 'REST' ? 'globe' : 'plug');
+      item.tooltip = `Click to copy ${node.url}`;
+      item.command = { command: 'modeldeck.copyText', title: 'Copy', arguments: [node.url] };
+      item.contextValue = 'endpoint';
+      return item;
+    }
+    const d = this.deployments.get(node.name);
+    if (!d) return new vscode.TreeItem(node.name);
+    const item = new vscode.TreeItem(d.name, d.state === 'running' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    item.id = `deployment:${d.name}`;
+    item.iconPath = ICONS[d.state];
+    item.description = describe(d);
+    item.tooltip = tooltip(d);
+    item.contextValue = `deployment.${d.state}`;
+    return item;
+  }
+}
+
+function describe(d: DeploymentView): string {
+  switch (d.state) {
+    case 'running':
+      return `running · ${d.model} v${d.version ?? '?'}${d.restUrl ? ` · ${d.restUrl}` : ''}`;
+    case 'failed':
+      return `failed: ${d.reason ?? 'unknown reason'}`;
+    case 'starting':
+      return 'starting…';
+    case 'updating':
+      return 'updating…';
+    case 'stopped':
+      return `stopped · ${d.model} ${describeVersionSelector(d.spec.model.version)}`;
+  }
+}
+
+function tooltip(d: DeploymentView): vscode.MarkdownString {
+  const lines = [
+    `**${d.name}** (${d.spec.servingTool}) — ${d.state}`,
+    `Model: ${d.model}, ${describeVersionSelector(d.spec.model.version)}${d.version ? ` → v${d.version}` : ''}`,
+    `Protocol: ${d.spec.protocol}; instances: ${d.spec.resources.instances}; batching: ${d.spec.batcher.enabled ? `up to ${d.spec.batcher.maxBatchSize}, ${d.spec.batcher.maxLatencyMs} ms` : 'off'}`,
+  ];
+  if (d.restUrl) lines.push(`REST: ${d.restUrl}`);
+  if (d.grpcUrl) lines.push(`gRPC: ${d.grpcUrl}`);
+  if (d.reason) lines.push(`Reason: ${d.reason}`);
+  lines.push(`File: ${d.file}`);
+  return new vscode.MarkdownString(lines.join('\n\n'));
+}
