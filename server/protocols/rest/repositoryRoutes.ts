@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { ServerContext } from '../../serverContext';
+import type { DeploymentStatus } from '../../repository/modelManager';
 import { loadModel } from '../../repository/repositoryActions';
 import { handle } from './middleware';
 import { parseJsonBody, pathParam } from './requestParsing';
@@ -10,15 +11,7 @@ import { parseJsonBody, pathParam } from './requestParsing';
  */
 export function addRepositoryRoutes(router: Router, ctx: ServerContext): void {
   const index = handle(async (_req, res) => {
-    const served = ctx.manager.statuses().map((s) => ({
-      name: s.name,
-      model: s.model,
-      ...(s.version !== undefined ? { version: String(s.version) } : {}),
-      state: s.state,
-      ...(s.reason ? { reason: s.reason } : {}),
-      ...(s.provider ? { provider: s.provider } : {}),
-    }));
-    res.json(served);
+    res.json(ctx.manager.statuses().map(indexEntry));
   });
   router.post('/v2/repository/index', index);
   router.get('/v2/repository/index', index);
@@ -28,8 +21,7 @@ export function addRepositoryRoutes(router: Router, ctx: ServerContext): void {
     const rawBody = req.body as Buffer | undefined;
     const body = rawBody && rawBody.length > 0 ? (parseJsonBody(rawBody) as Record<string, unknown> | null) : undefined;
     const raw = body?.deployment ?? (body?.parameters as Record<string, unknown> | undefined)?.deployment;
-    const status = await loadModel(ctx, name, raw);
-    res.json(status);
+    res.json(indexEntry(await loadModel(ctx, name, raw)));
   }));
 
   router.post('/v2/repository/models/:model/unload', handle(async (req, res) => {
@@ -37,4 +29,16 @@ export function addRepositoryRoutes(router: Router, ctx: ServerContext): void {
     await ctx.manager.remove(name);
     res.json({ name, state: 'UNAVAILABLE' });
   }));
+}
+
+/** A deployment as the repository index lists it (versions are strings, as everywhere in OIP). */
+function indexEntry(s: DeploymentStatus): Record<string, unknown> {
+  return {
+    name: s.name,
+    model: s.model,
+    ...(s.version !== undefined ? { version: String(s.version) } : {}),
+    state: s.state,
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.provider ? { provider: s.provider } : {}),
+  };
 }
