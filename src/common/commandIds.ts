@@ -1,6 +1,8 @@
 /** Every command id the extension contributes; package.json must list the same ids. */
 export const CommandIds = {
   serveModel: 'modeldeck.serveModel',
+  /** The same command under the Explorer's wording, "Serve this model". */
+  serveModelFromExplorer: 'modeldeck.serveModelFromExplorer',
   stopDeployment: 'modeldeck.stopDeployment',
   startDeployment: 'modeldeck.startDeployment',
   showLogs: 'modeldeck.showLogs',

@@ -211,7 +211,7 @@ export class LocalServer extends Disposable {
       return;
     }
     this.output.warn(`${why}; restarting in ${delay} ms`);
-    void vscode.window.setStatusBarMessage(`ModelDeck: server died, restarting in ${Math.ceil(delay / 1000)} s`, delay + 2000);
+    void vscode.window.setStatusBarMessage(`ModelDeck: server died, restarting in ${(delay / 1000).toFixed(1)} s`, delay);
     this.setState({ state: 'restarting', restarts: this.current.restarts + 1, reason: why });
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;

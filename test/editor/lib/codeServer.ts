@@ -68,6 +68,8 @@ export const quietUserSettings: Record<string, unknown> = {
   'window.commandCenter': false,
   'workbench.colorTheme': 'Default Dark Modern',
   'editor.minimap.enabled': false,
+  // no fade-outs caught half-way in screenshots
+  'workbench.reduceMotion': 'on',
 };
 
 /** Layout of one code-server instance's private directories. */
