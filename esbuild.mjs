@@ -1,6 +1,6 @@
 // Bundles the extension host code, the standalone inference server and its worker-thread entry.
 // onnxruntime-node is a native addon: it cannot be bundled and stays external.
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -18,6 +18,16 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
 ]);
+
+// Webviews: browser bundles, one per panel; codicons are copied beside them for vscode-elements.
+const webviews = readdirSync('webview').filter((d) => d !== 'common' && existsSync(`webview/${d}/main.ts`));
+await Promise.all(
+  webviews.map((d) =>
+    build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: [`webview/${d}/main.ts`], outfile: `dist/webview/${d}.js` }),
+  ),
+);
+mkdirSync('dist/webview', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
 
 // The gRPC front end loads its .proto files at run time from proto/ next to the bundle.
 const protoSrc = 'server/protocols/grpc/proto';
