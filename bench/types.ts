@@ -1,0 +1,142 @@
+/** Shapes of bench/report.json. */
+import type { ModelKey } from './common';
+
+export type Protocol = 'rest-json' | 'rest-binary' | 'grpc';
+export type SystemKind = 'naive' | 'modeldeck' | 'null';
+
+export interface FloorResult {
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  elapsedS: number;
+  inferPerSec: number;
+  /** CPU time of the floor process over its window, % of one core. */
+  cpuPct: number;
+  machineBusyPct?: number;
+  machineStealPct?: number;
+  outputs: Record<string, number[]>;
+  ortVersion: string;
+  intraOpThreads?: number;
+  noSpin?: boolean;
+  /** Per batch size: time per session.run and per row (what batching can buy at best). */
+  sweep?: { batch: number; msPerRun: number; usPerRow: number; rowsPerSec: number }[];
+}
+
+export interface Row {
+  model: ModelKey;
+  system: SystemKind;
+  protocol: Protocol;
+  /** null for the naive peer. */
+  batching: boolean | null;
+  concurrency: number;
+  /** gRPC: HTTP/2 connections used by the load generator. */
+  channels?: number;
+  inferPerSec: number;
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  errors: number;
+  errorSamples: string[];
+  warmupErrors: number;
+  loadgenCpuPct: number;
+  /** Whole server process (main thread, workers, onnxruntime threads), % of one core. */
+  serverCpuPct?: number;
+  /** prom-client's p99 of the event-loop histogram over the window (raw: includes its 10 ms timer). */
+  eventLoopP99Ms?: number;
+  eventLoopMaxMs?: number;
+  meanRequestsPerRun?: number;
+  meanRowsPerRun?: number;
+  meanComputeMs?: number;
+  meanQueueMs?: number;
+  meanServerMs?: number;
+  /** Time inside session.run over the window, % of one worker (summed over instances). */
+  workerBusyPct?: number;
+  serverRssMiB?: number;
+  /** Whole machine busy over the window (/proc/stat), % of one core. */
+  machineBusyPct?: number;
+  machineStealPct?: number;
+  /** Machine busy minus server and load generator: other processes on the box (noise). */
+  foreignCpuPct?: number;
+  /** Seconds waited for the machine to be quiet before this row. */
+  quietWaitS?: number;
+  /** Measurements taken of this row (more than 1 when other processes were busy). */
+  attempts?: number;
+  ratioToFloor?: number;
+  ratioToNaive?: number;
+  failed?: string;
+}
+
+export interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ChannelTrial {
+  model: ModelKey;
+  concurrency: number;
+  channels: number;
+  inferPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  loadgenCpuPct: number;
+}
+
+export interface LogEvent {
+  time: string;
+  level: string;
+  msg: string;
+  source?: string;
+}
+
+export interface BenchReport {
+  settings: {
+    seconds: number;
+    warmupS: number;
+    quick: boolean;
+    concurrencies: number[];
+    intraOpThreads: number;
+    interOpThreads: number;
+    graphOptimizationLevel: string;
+    instances: number;
+    batchingArgs: string;
+    channelOptions: number[];
+    calibrationS: number;
+  };
+  machine: {
+    cpuModel: string;
+    cpuMHz?: string;
+    cores: number;
+    memoryGiB: number;
+    os: string;
+    node: string;
+    onnxruntime: string;
+    express: string;
+    grpcJs: string;
+    promClient: string;
+    date: string;
+  };
+  models: { key: ModelKey; name: string; version: number; input: string }[];
+  floor: Record<ModelKey, FloorResult>;
+  /** Extra reference, not used for the targets: the floor with one intra-op thread. */
+  floorOneThread: Partial<Record<ModelKey, FloorResult>>;
+  /** Extra reference: the floor with onnxruntime's intra-op spinning off. */
+  floorNoSpin: Partial<Record<ModelKey, FloorResult>>;
+  /** Extra what-if rows (not used for the targets). */
+  whatIf: (Row & { config: string })[];
+  rows: Row[];
+  checks: Check[];
+  channelTrials: ChannelTrial[];
+  channelChoice: Partial<Record<ModelKey, Record<number, number>>>;
+  eventLoopReset?: string;
+  events: LogEvent[];
+  notes: string[];
+  durationS: number;
+}
