@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MODEL_NAME_PATTERN } from '../src/core/registry/modelRegistry';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
 import { LOG_LEVELS, type LogLevel } from './observability/logger';
 
@@ -11,6 +12,9 @@ and KServe V1.
 
   --registry DIR         model registry: DIR/<model>/<version>/model.onnx   (default: ./models,
                          or the workspace's models/ next to --deployments); repeat for several
+  --model-dir DIR        serve one model folder instead of a registry (KServe's /mnt/models):
+                         DIR/model.onnx as version 1, or DIR/<version>/model.onnx
+  --model-name NAME      the name --model-dir's model is served under (default: model)
   --model-control MODE   poll: serve the registry or deployments folder and follow changes (default)
                          explicit: serve only what the repository API loads
   --deployments DIR      serve only the deployment files (*.json) in DIR, with their settings
@@ -48,6 +52,8 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
       args: argv,
       options: {
         registry: { type: 'string', multiple: true },
+        'model-dir': { type: 'string' },
+        'model-name': { type: 'string' },
         'model-control': { type: 'string' },
         deployments: { type: 'string' },
         host: { type: 'string' },
@@ -76,8 +82,9 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
   const v = parsed.values;
   if (v.help) return 'help';
   const deploymentsDir = v.deployments ? path.resolve(cwd, v.deployments) : undefined;
+  const modelDir = modelDirOption(v['model-dir'], v['model-name'], v.registry !== undefined || deploymentsDir !== undefined, cwd);
   // A workspace keeps deployments in <ws>/.modeldeck/deployments and models in <ws>/models.
-  const registries = (v.registry ?? [deploymentsDir ? path.join(deploymentsDir, '..', '..', 'models') : 'models']).map((r) => path.resolve(cwd, r));
+  const registries = modelDir ? [modelDir.dir] : (v.registry ?? [deploymentsDir ? path.join(deploymentsDir, '..', '..', 'models') : 'models']).map((r) => path.resolve(cwd, r));
   const modelControl = v['model-control'] ?? 'poll';
   if (modelControl !== 'poll' && modelControl !== 'explicit') throw new UsageError(`--model-control must be poll or explicit (got "${modelControl}")`);
   const logLevel = (v['log-level'] ?? DEFAULT_CONFIG.logLevel) as LogLevel;
@@ -87,6 +94,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     registries,
     modelControl,
     ...(deploymentsDir ? { deploymentsDir } : {}),
+    ...(modelDir ? { modelDir } : {}),
     host: v.host ?? DEFAULT_CONFIG.host,
     httpPort: intOption('http-port', v['http-port'], DEFAULT_CONFIG.httpPort, 0),
     ...(grpcPort >= 0 ? { grpcPort } : {}),
@@ -107,9 +115,24 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
   };
   // Explicit mode (the extension) may name registries that do not exist yet: they are created later.
   const missing = registries.filter((r) => !fs.existsSync(r));
+  if (modelDir && missing.length > 0) throw new UsageError(`model folder ${modelDir.dir} does not exist (--model-dir)`);
   if (modelControl === 'poll' && missing.length === registries.length) {
     throw new UsageError(`registry folder ${missing.join(', ')} does not exist (pass --registry DIR)`);
   }
   if (deploymentsDir && !fs.existsSync(deploymentsDir)) throw new UsageError(`deployments folder ${deploymentsDir} does not exist`);
   return config;
+}
+
+/** --model-dir and --model-name: one model folder, alone (a registry or deployments next to it would be ambiguous). */
+function modelDirOption(dir: string | undefined, name: string | undefined, withRegistry: boolean, cwd: string): { dir: string; name: string } | undefined {
+  if (dir === undefined) {
+    if (name !== undefined) throw new UsageError('--model-name names the model of --model-dir; give --model-dir DIR too');
+    return undefined;
+  }
+  if (withRegistry) throw new UsageError('--model-dir serves one model folder; it cannot be combined with --registry or --deployments');
+  const modelName = name ?? 'model';
+  if (!MODEL_NAME_PATTERN.test(modelName)) {
+    throw new UsageError(`--model-name must be letters, digits, '.', '_' and '-', starting with a letter or digit (got "${modelName}")`);
+  }
+  return { dir: path.resolve(cwd, dir), name: modelName };
 }

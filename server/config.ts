@@ -12,6 +12,12 @@ export interface ServerConfig {
   modelControl: 'poll' | 'explicit';
   /** Folder of deployment files; when set, only those are served. */
   deploymentsDir?: string;
+  /**
+   * One model folder served under a name instead of a registry (`--model-dir`, KServe's
+   * /mnt/models): the folder's own files as version 1, or its version folders. `registries` then
+   * holds just this folder.
+   */
+  modelDir?: { dir: string; name: string };
   /** Interface to bind; 127.0.0.1 unless told otherwise. */
   host: string;
   /** REST port (0 = any free port). */

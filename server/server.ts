@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { ModelFolderRegistry } from '../src/core/registry/modelFolder';
 import { RegistrySet } from '../src/core/registry/registrySet';
 import type { ServerConfig } from './config';
 import { InferenceService } from './inference/inferenceService';
@@ -43,7 +44,9 @@ function allowedHostsFor(config: ServerConfig): string[] | undefined {
 }
 
 export async function startServer(config: ServerConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const registry = new RegistrySet(config.registries.map((r) => path.resolve(r)));
+  const registry = new RegistrySet(
+    config.modelDir ? [new ModelFolderRegistry(config.modelDir.dir, config.modelDir.name)] : config.registries.map((r) => path.resolve(r)),
+  );
   const metrics = new ServerMetrics();
   const stats = new ModelStatsBook();
   const manager = new ModelManager({

@@ -7,6 +7,8 @@ import deploymentSchema from '../../schemas/deployment.schema.json';
 import {
   DEPLOYMENT_DEFAULTS,
   EXECUTION_PROVIDERS,
+  KSERVE_MODEL_FORMATS,
+  KSERVE_SCALE_METRICS,
   applyDeploymentDefaults,
   describeVersionSelector,
 } from '../../src/core/deployment/deploymentSpec';
@@ -130,6 +132,8 @@ describe('deployment defaults', () => {
   it('schema enums match the TypeScript unions', () => {
     assert.deepEqual(deploymentSchema.properties.resources.properties.executionProviders.items.enum, [...EXECUTION_PROVIDERS]);
     assert.equal(deploymentSchema.properties.model.properties.name.pattern, MODEL_NAME_PATTERN.source);
+    assert.deepEqual(deploymentSchema.properties.kserve.properties.modelFormat.enum, [...KSERVE_MODEL_FORMATS]);
+    assert.deepEqual(deploymentSchema.properties.kserve.properties.scaleMetric.enum, [...KSERVE_SCALE_METRICS]);
   });
 });
 
@@ -150,6 +154,24 @@ describe('deployment validation: accepted values', () => {
     ['script server with script', { modelServer: 'script', predictor: { script: 'predict.py', environment: 'py311' } }],
     ['kserve', { servingTool: 'kserve', protocol: 'grpc', kserve: { context: 'kind', namespace: 'ml-team', storageUri: 's3://bucket/iris' } }],
     ['logger', { inferenceLogger: { mode: 'all', sink: 'http://localhost:8080/log' } }],
+    [
+      'kserve InferenceService settings',
+      {
+        servingTool: 'kserve',
+        kserve: {
+          storageUri: 's3://bucket/models/{model}/{version}',
+          runtime: 'modeldeck',
+          modelFormat: 'sklearn',
+          protocolVersion: 'v1',
+          scaleMetric: 'rps',
+          scaleTarget: 50,
+          containerConcurrency: 0,
+          timeout: 60,
+          transformerImage: 'registry.example.com/iris-transformer:1',
+        },
+      },
+    ],
+    ['kserve runtime with dots', { kserve: { runtime: 'kserve-tritonserver.v2' } }],
     ['one-character name', { name: 'a' }],
     ['63-character name', { name: 'a'.repeat(63) }],
   ];
@@ -227,6 +249,14 @@ describe('deployment validation: bad values name the path, the expectation and t
     ['kserve.context', { kserve: { context: '' } }, 'kserve.context', 'must not be empty'],
     ['kserve.namespace', { kserve: { namespace: 'ML_Team' } }, 'kserve.namespace', 'Kubernetes namespace', '(got "ML_Team")'],
     ['kserve.storageUri', { kserve: { storageUri: 'bucket/iris' } }, 'kserve.storageUri', 'storage URI', '(got "bucket/iris")'],
+    ['kserve.runtime', { kserve: { runtime: 'Triton_Server' } }, 'kserve.runtime', 'ServingRuntime', '(got "Triton_Server")'],
+    ['kserve.modelFormat', { kserve: { modelFormat: 'keras' } }, 'kserve.modelFormat', 'one of "onnx", "sklearn", "xgboost", "tensorflow", "pytorch", "huggingface"', '(got "keras")'],
+    ['kserve.protocolVersion', { kserve: { protocolVersion: 'grpc-v2' } }, 'kserve.protocolVersion', 'one of "v1", "v2"', '(got "grpc-v2")'],
+    ['kserve.scaleMetric', { kserve: { scaleMetric: 'gpu' } }, 'kserve.scaleMetric', 'one of "cpu", "memory", "concurrency", "rps"', '(got "gpu")'],
+    ['kserve.scaleTarget', { kserve: { scaleTarget: 0 } }, 'kserve.scaleTarget', 'an integer ≥ 1', '(got 0)'],
+    ['kserve.containerConcurrency', { kserve: { containerConcurrency: -1 } }, 'kserve.containerConcurrency', 'an integer ≥ 0', '(got -1)'],
+    ['kserve.timeout', { kserve: { timeout: 2.5 } }, 'kserve.timeout', 'an integer ≥ 1', '(got 2.5)'],
+    ['kserve.transformerImage', { kserve: { transformerImage: '' } }, 'kserve.transformerImage', 'must not be empty'],
   ];
   for (const [label, patch, at, ...fragments] of bad) {
     it(label, () => {
@@ -264,7 +294,7 @@ describe('deployment validation: unknown keys', () => {
     ['inferenceLogger', { inferenceLogger: { url: 'x' } }, 'inferenceLogger.url', 'unknown key "url" at inferenceLogger', ['mode', 'sink']],
     ['batcher', { batcher: { timeoutMs: 3 } }, 'batcher.timeoutMs', 'unknown key "timeoutMs" at batcher', ['enabled', 'maxBatchSize', 'maxLatencyMs', 'maxQueueSize']],
     ['resources', { resources: { replicas: 3 } }, 'resources.replicas', 'unknown key "replicas" at resources', ['instances', 'minReplicas', 'maxReplicas', 'cpu', 'memory', 'gpu', 'executionProviders']],
-    ['kserve', { kserve: { cluster: 'x' } }, 'kserve.cluster', 'unknown key "cluster" at kserve', ['context', 'namespace', 'storageUri']],
+    ['kserve', { kserve: { cluster: 'x' } }, 'kserve.cluster', 'unknown key "cluster" at kserve', ['context', 'namespace', 'storageUri', 'runtime', 'modelFormat', 'protocolVersion', 'scaleMetric', 'scaleTarget', 'containerConcurrency', 'timeout', 'transformerImage']],
   ];
   for (const [label, patch, at, fragment, allowed] of cases) {
     it(label, () => {
@@ -304,6 +334,12 @@ describe('deployment validation: cross-field rules', () => {
     assertProblem(withPatch({ resources: { cpu: '0' } }), 'resources.cpu', 'greater than zero', '(got "0")');
     assertProblem(withPatch({ resources: { cpu: '0m' } }), 'resources.cpu', 'greater than zero');
     assertProblem(withPatch({ resources: { memory: '0Gi' } }), 'resources.memory', 'greater than zero', '(got "0Gi")');
+  });
+
+  it('kserve.protocolVersion only goes with protocol "rest"', () => {
+    assertProblem(withPatch({ protocol: 'grpc', kserve: { protocolVersion: 'v1' } }), 'kserve.protocolVersion', 'protocol "grpc" always uses "grpc-v2"', '(got "v1")');
+    assert.ok(validateDeployment(withPatch({ protocol: 'rest', kserve: { protocolVersion: 'v1' } })).ok);
+    assert.ok(validateDeployment(withPatch({ protocol: 'grpc' })).ok);
   });
 
   it('warns (but accepts) a GPU request with only the cpu provider', () => {

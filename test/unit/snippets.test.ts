@@ -23,12 +23,12 @@ import { validateModelMetadata } from '../../src/core/registry/modelMetadata';
 import { decodeJsonInput } from '../../server/tensor/jsonCodec';
 import { DATATYPES } from '../../server/tensor/types';
 import { decodeV1Request } from '../../server/tensor/v1Codec';
+import { strictCrdSchema } from '../support/kserveCrd';
 import { assertOip } from '../support/openApi';
 import { REPO_ROOT } from '../support/serverProcess';
 
 const SNIPPETS_DIR = path.join(REPO_ROOT, 'media', 'snippets');
 const TEMPLATES_DIR = path.join(REPO_ROOT, 'media', 'templates');
-const CRD_FILE = path.join(REPO_ROOT, '..', 'shared', 'specs', 'kserve-inferenceservices-crd.yaml');
 const IRIS_V2 = path.join(REPO_ROOT, 'examples', 'models', 'iris', '2');
 const PYTHON = 'python3';
 
@@ -592,34 +592,6 @@ describe('JSON snippets', () => {
 // ---------------------------------------------------------------------------------------------
 // YAML snippets against the KServe CRD.
 // ---------------------------------------------------------------------------------------------
-
-/**
- * The CRD's v1beta1 openAPIV3Schema with unknown fields refused wherever Kubernetes would prune
- * them (objects with properties and no additionalProperties or x-kubernetes-preserve-unknown-fields),
- * as `kubectl apply --validate=strict` does: a misspelt key must fail here.
- */
-function strictCrdSchema(): { schema: Record<string, unknown>; keywords: Set<string> } {
-  const crd = parseYaml(fs.readFileSync(CRD_FILE, 'utf8')) as {
-    spec: { versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
-  };
-  const version = crd.spec.versions.find((v) => v.name === 'v1beta1');
-  assert.ok(version, 'the CRD has v1beta1');
-  const schema = structuredClone(version.schema.openAPIV3Schema);
-  const keywords = new Set<string>();
-  const close = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(close);
-    if (node === null || typeof node !== 'object') return;
-    const obj = node as Record<string, unknown>;
-    for (const key of Object.keys(obj)) if (key.startsWith('x-kubernetes-')) keywords.add(key);
-    if (obj.properties && obj.additionalProperties === undefined && obj['x-kubernetes-preserve-unknown-fields'] !== true) {
-      obj.additionalProperties = false;
-    }
-    if (obj.properties) Object.values(obj.properties as Record<string, unknown>).forEach(close);
-    for (const key of ['items', 'additionalProperties', 'not', 'anyOf', 'allOf', 'oneOf']) close(obj[key]);
-  };
-  close(schema);
-  return { schema, keywords };
-}
 
 /** The YAML with every commented-out `key: value` line turned on (e.g. `# nvidia.com/gpu: "1"`). */
 function uncommentKeys(yamlText: string): string {

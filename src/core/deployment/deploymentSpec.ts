@@ -42,8 +42,46 @@ export interface DeploymentSpec {
   };
   /** Open Inference Protocol transport. */
   protocol: 'rest' | 'grpc';
-  /** KServe target; only read when servingTool is "kserve". */
-  kserve: { context?: string; namespace?: string; storageUri?: string };
+  /** KServe target and InferenceService settings; only read when servingTool is "kserve" (and by the YAML preview). */
+  kserve: KServeSettings;
+}
+
+/** KServe autoscaling metrics (predictor.scaleMetric). */
+export type KServeScaleMetric = 'cpu' | 'memory' | 'concurrency' | 'rps';
+
+/** KServe model formats a deployment may declare (predictor.model.modelFormat.name). */
+export type KServeModelFormat = 'onnx' | 'sklearn' | 'xgboost' | 'tensorflow' | 'pytorch' | 'huggingface';
+
+/** Every KServe model format, in the order the schema lists them. */
+export const KSERVE_MODEL_FORMATS: readonly KServeModelFormat[] = ['onnx', 'sklearn', 'xgboost', 'tensorflow', 'pytorch', 'huggingface'];
+
+/** Every KServe autoscaling metric, in the order the schema lists them. */
+export const KSERVE_SCALE_METRICS: readonly KServeScaleMetric[] = ['cpu', 'memory', 'concurrency', 'rps'];
+
+/** The `kserve` section of a deployment; every key is optional. */
+export interface KServeSettings {
+  /** kubectl context; omitted: the kubeconfig's current context. */
+  context?: string;
+  /** Namespace; omitted: the context's namespace (else "default"). */
+  namespace?: string;
+  /** Where the storage-initializer fetches the model; "{model}" and "{version}" are substituted. Required to deploy. */
+  storageUri?: string;
+  /** ServingRuntime / ClusterServingRuntime name; omitted: KServe picks one by format and protocol. */
+  runtime?: string;
+  /** modelFormat override; omitted: "onnx" (the registry artifact is ONNX). */
+  modelFormat?: KServeModelFormat;
+  /** REST protocol version when protocol is "rest"; omitted: "v2". */
+  protocolVersion?: 'v1' | 'v2';
+  /** Autoscaling metric. */
+  scaleMetric?: KServeScaleMetric;
+  /** Autoscaling target for scaleMetric. */
+  scaleTarget?: number;
+  /** Hard limit of requests in flight per replica (0 = none). */
+  containerConcurrency?: number;
+  /** Request timeout in seconds. */
+  timeout?: number;
+  /** Image that runs transformer.script in the cluster. */
+  transformerImage?: string;
 }
 
 /**

@@ -173,6 +173,15 @@ function crossFieldProblems(input: unknown): DeploymentProblem[] {
     });
   }
 
+  const kserve = isRecord(input.kserve) ? input.kserve : {};
+  // gRPC has one KServe protocol (grpc-v2); a REST version next to it is a contradiction, not a preference.
+  if (input.protocol === 'grpc' && (kserve.protocolVersion === 'v1' || kserve.protocolVersion === 'v2')) {
+    problems.push({
+      path: 'kserve.protocolVersion',
+      message: `kserve.protocolVersion: only applies when protocol is "rest" (protocol "grpc" always uses "grpc-v2") (got ${showValue(kserve.protocolVersion)})`,
+    });
+  }
+
   const resources = isRecord(input.resources) ? input.resources : {};
   const { minReplicas, maxReplicas, cpu, memory } = resources;
   // Only judged when each value is individually valid; the schema already reports the rest.

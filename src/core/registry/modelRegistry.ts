@@ -51,7 +51,7 @@ export class ModelRegistry {
     const models: string[] = [];
     for (const name of names) {
       if (!MODEL_NAME_PATTERN.test(name)) continue;
-      if ((await this.versionsIn(path.join(this.root, name))).length > 0) models.push(name);
+      if ((await this.versionNumbers(name)).length > 0) models.push(name);
     }
     return models.sort();
   }
@@ -59,7 +59,7 @@ export class ModelRegistry {
   /** Version numbers of a model, ascending. Throws "not-found" (listing the models) or "invalid-name". */
   async listVersions(model: string): Promise<number[]> {
     checkModelName(model);
-    const versions = await this.versionsIn(path.join(this.root, model));
+    const versions = await this.versionNumbers(model);
     if (versions.length > 0) return versions;
     const models = await this.listModels();
     const exists = await isDirectory(path.join(this.root, model));
@@ -79,7 +79,7 @@ export class ModelRegistry {
         `version ${showVersion(version)} of model "${model}" not found (versions: ${versions.join(', ')})`,
       );
     }
-    const dir = path.join(this.root, model, String(version));
+    const dir = this.versionDir(model, version);
     const modelFile = await findModelFile(dir);
     const { metadata, metadataFile } = await readMetadata(dir);
     const info: ModelVersionInfo = { model, version, dir, modelFile, metadata };
@@ -141,7 +141,7 @@ export class ModelRegistry {
     const versions: ModelVersionInfo[] = [];
     const problems: RegistryError[] = [];
     for (const model of await this.listModels()) {
-      for (const version of await this.versionsIn(path.join(this.root, model))) {
+      for (const version of await this.versionNumbers(model)) {
         try {
           versions.push(await this.getVersion(model, version));
         } catch (err) {
@@ -241,6 +241,19 @@ export class ModelRegistry {
     return this.getVersion(model, version);
   }
 
+  /**
+   * Where a version's files are. The layout hooks (this, {@link versionNumbers}, and listModels'
+   * use of the root) are what a registry of another shape overrides (see modelFolder.ts).
+   */
+  protected versionDir(model: string, version: number): string {
+    return path.join(this.root, model, String(version));
+  }
+
+  /** A model's version numbers, ascending; [] when it has none. */
+  protected versionNumbers(model: string): Promise<number[]> {
+    return this.versionsIn(path.join(this.root, model));
+  }
+
   private async readRoot(): Promise<string[]> {
     try {
       return await fs.readdir(this.root);
@@ -254,7 +267,7 @@ export class ModelRegistry {
   }
 
   /** Integer version folders of a model folder, ascending; [] when the folder is missing. */
-  private async versionsIn(modelDir: string): Promise<number[]> {
+  protected async versionsIn(modelDir: string): Promise<number[]> {
     let names: string[];
     try {
       names = await fs.readdir(modelDir);

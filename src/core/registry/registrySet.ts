@@ -10,9 +10,10 @@ import { RegistryError } from './registryErrors';
 export class RegistrySet {
   readonly registries: ModelRegistry[];
 
-  constructor(roots: string[]) {
+  /** @param roots Registry folders, or registries already made (a model folder served with --model-dir). */
+  constructor(roots: (string | ModelRegistry)[]) {
     if (roots.length === 0) throw new RegistryError('not-found', 'no model registry configured');
-    this.registries = roots.map((r) => new ModelRegistry(r));
+    this.registries = roots.map((r) => (typeof r === 'string' ? new ModelRegistry(r) : r));
   }
 
   /** Registry folders, absolute, in lookup order. */

@@ -1,0 +1,237 @@
+/**
+ * Deployment spec → KServe `serving.kserve.io/v1beta1` InferenceService. Pure: no cluster, no files,
+ * no vscode; the same manifest is previewed, diffed and applied.
+ *
+ * Model format: the registry serves ONNX files, so the artifact behind storageUri is ONNX and
+ * `modelFormat` is "onnx" whatever model.json's `framework` says (sklearn, pytorch, … is how the
+ * model was trained: provenance, recorded as an annotation). A deployment that really points
+ * storageUri at a framework's own artifact says so with `kserve.modelFormat`.
+ */
+import { stringify } from 'yaml';
+import { describeVersionSelector } from '../deployment/deploymentSpec';
+import type { DeploymentSpec } from '../deployment/deploymentSpec';
+import type { ModelVersionInfo } from '../registry/modelRegistry';
+import { KServeError } from './kserveErrors';
+import { FIELD_MANAGER, KSERVE_API_VERSION, MODELDECK_KEYS } from './kserveTypes';
+import type {
+  ComponentExtension,
+  EnvVar,
+  InferenceServiceManifest,
+  ModelSpec,
+  PredictorSpec,
+  ResourceRequirements,
+  TransformerSpec,
+} from './kserveTypes';
+
+/** What the builder may know besides the deployment spec. */
+export interface InferenceServiceContext {
+  /** The registry version the deployment resolves to now: labels/annotations, `{version}` in storageUri, framework provenance. */
+  modelVersion?: ModelVersionInfo;
+  /** ServingRuntime / ClusterServingRuntime name; overrides `kserve.runtime`. */
+  runtime?: string;
+  /** Container image of the transformer; overrides `kserve.transformerImage`. */
+  image?: string;
+}
+
+/** Name of the ClusterServingRuntime that runs ModelDeck's own server (see runtimeFiles.ts). */
+export const MODELDECK_RUNTIME = 'modeldeck';
+/** Port ModelDeck's runtime serves gRPC on; KServe routes h2c to it for grpc-v2. */
+export const MODELDECK_GRPC_PORT = 8081;
+
+// KServe's webhook takes InferenceService names as DNS-1035 labels: a leading digit is refused.
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+// Kubernetes' own quantity grammar (resource.Quantity); our deployment schema is a little looser
+// (it accepts "K"), so quantities are checked again before they reach the cluster.
+const QUANTITY = /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * The InferenceService for a deployment. Throws {@link KServeError} "invalid-deployment" saying what
+ * is missing or refused (no storageUri, a name KServe rejects, a transformer without image, …).
+ */
+export function buildInferenceService(spec: DeploymentSpec, ctx: InferenceServiceContext = {}): InferenceServiceManifest {
+  checkName(spec.name);
+  if (spec.modelServer === 'script') {
+    fail('modelServer', `modelServer: "script" cannot be deployed to KServe yet (predictor scripts are not served); use "onnx"`);
+  }
+  const version = resolvedVersion(spec, ctx);
+  const manifest: InferenceServiceManifest = {
+    apiVersion: KSERVE_API_VERSION,
+    kind: 'InferenceService',
+    metadata: {
+      name: spec.name,
+      ...(spec.kserve.namespace ? { namespace: spec.kserve.namespace } : {}),
+      labels: labelsFor(spec, version),
+      annotations: annotationsFor(spec, version, ctx),
+    },
+    spec: { predictor: predictorFor(spec, version, ctx) },
+  };
+  if (spec.transformer.script !== undefined) manifest.spec.transformer = transformerFor(spec, version, ctx);
+  return manifest;
+}
+
+/** {@link buildInferenceService} as YAML, with a header saying where it came from and how to apply it by hand. */
+export function inferenceServiceYaml(spec: DeploymentSpec, ctx: InferenceServiceContext = {}): string {
+  const manifest = buildInferenceService(spec, ctx);
+  const header =
+    `# InferenceService for ModelDeck deployment "${spec.name}" (model ${spec.model.name}, version ${describeVersionSelector(spec.model.version)}).\n` +
+    `# ModelDeck applies it server-side; by hand: kubectl apply --server-side --field-manager=${FIELD_MANAGER} -f <this file>\n`;
+  return header + stringify(manifest, { lineWidth: 0 });
+}
+
+function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): PredictorSpec {
+  const runtime = ctx.runtime ?? spec.kserve.runtime;
+  const protocolVersion = spec.protocol === 'grpc' ? 'grpc-v2' : (spec.kserve.protocolVersion ?? 'v2');
+  const model: ModelSpec = {
+    modelFormat: { name: spec.kserve.modelFormat ?? 'onnx' },
+    storageUri: storageUriFor(spec, version),
+    protocolVersion,
+    ...(runtime ? { runtime } : {}),
+  };
+  const resources = resourcesFor(spec);
+  if (resources) model.resources = resources;
+  // Knative exposes one port per container; gRPC needs it declared as h2c. Only our runtime's
+  // port is known here: another runtime's gRPC port is its own business.
+  if (protocolVersion === 'grpc-v2' && runtime === MODELDECK_RUNTIME) {
+    model.ports = [{ name: 'h2c', containerPort: MODELDECK_GRPC_PORT, protocol: 'TCP' }];
+  }
+  const predictor: PredictorSpec = { ...scalingFor(spec), model };
+  if (spec.batcher.enabled) {
+    // KServe's batcher takes whole milliseconds and treats 0 as "use the default (500 ms)", so
+    // the smallest wait we can ask for is 1 ms; fractions round up rather than to a shorter wait.
+    predictor.batcher = { maxBatchSize: spec.batcher.maxBatchSize, maxLatency: Math.max(1, Math.ceil(spec.batcher.maxLatencyMs)) };
+  }
+  const logger = loggerFor(spec);
+  if (logger) predictor.logger = logger;
+  return predictor;
+}
+
+function transformerFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): TransformerSpec {
+  const image = ctx.image ?? spec.kserve.transformerImage;
+  if (!image) {
+    fail(
+      'kserve.transformerImage',
+      `kserve.transformerImage: required because transformer.script is set: the cluster runs the transformer from a container image that contains ${JSON.stringify(spec.transformer.script)} (got nothing)`,
+    );
+  }
+  const protocol = spec.protocol === 'grpc' ? 'grpc-v2' : (spec.kserve.protocolVersion ?? 'v2');
+  // The Hopsworks-style variables our script templates read; KServe adds --predictor_host itself.
+  const env: EnvVar[] = [
+    { name: 'MODEL_NAME', value: spec.model.name },
+    ...(version !== undefined ? [{ name: 'MODEL_VERSION', value: String(version) }] : []),
+    { name: 'DEPLOYMENT_NAME', value: spec.name },
+    { name: 'TRANSFORMER_SCRIPT', value: spec.transformer.script! },
+  ];
+  return {
+    ...scalingFor(spec),
+    containers: [{ name: 'kserve-container', image, args: ['--model_name', spec.name, '--protocol', protocol], env }],
+  };
+}
+
+function scalingFor(spec: DeploymentSpec): ComponentExtension {
+  const k = spec.kserve;
+  return {
+    minReplicas: spec.resources.minReplicas,
+    maxReplicas: Math.max(spec.resources.maxReplicas, spec.resources.minReplicas, 1),
+    ...(k.scaleMetric ? { scaleMetric: k.scaleMetric } : {}),
+    ...(k.scaleTarget !== undefined ? { scaleTarget: k.scaleTarget } : {}),
+    ...(k.containerConcurrency !== undefined ? { containerConcurrency: k.containerConcurrency } : {}),
+    ...(k.timeout !== undefined ? { timeout: k.timeout } : {}),
+  };
+}
+
+function resourcesFor(spec: DeploymentSpec): ResourceRequirements | undefined {
+  const { cpu, memory, gpu } = spec.resources;
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  for (const [key, value] of [['cpu', cpu], ['memory', memory]] as const) {
+    if (value === undefined) continue;
+    if (!QUANTITY.test(value)) {
+      fail(`resources.${key}`, `resources.${key}: must be a Kubernetes quantity such as ${key === 'cpu' ? '"500m" or "2"' : '"512Mi", "2Gi" or "512k"'} (got ${JSON.stringify(value)})`);
+    }
+    // Requests equal to limits: the replica gets what it was sized for and is not throttled below it.
+    requests[key] = value;
+    limits[key] = value;
+  }
+  // Extended resources are limits only; Kubernetes sets the request equal to the limit.
+  if (gpu > 0) limits['nvidia.com/gpu'] = String(gpu);
+  if (Object.keys(limits).length === 0) return undefined;
+  return Object.keys(requests).length > 0 ? { requests, limits } : { limits };
+}
+
+function loggerFor(spec: DeploymentSpec): ComponentExtension['logger'] {
+  const { mode, sink } = spec.inferenceLogger;
+  if (mode === 'none') return undefined;
+  if (sink === undefined) return { mode }; // KServe's configured default logger URL
+  if (!/^https?:\/\//.test(sink)) {
+    fail('inferenceLogger.sink', `inferenceLogger.sink: KServe sends logged payloads to an http(s) URL, not a file (got ${JSON.stringify(sink)})`);
+  }
+  return { mode, url: sink };
+}
+
+function storageUriFor(spec: DeploymentSpec, version: number | undefined): string {
+  const template = spec.kserve.storageUri;
+  if (template === undefined) {
+    fail(
+      'kserve.storageUri',
+      'kserve.storageUri: required to deploy to KServe: where the cluster fetches the model from, ' +
+        'e.g. "s3://bucket/models/{model}/{version}", "gs://…" or "pvc://claim/models/iris/2" (got nothing)',
+    );
+  }
+  if (template.includes('{version}') && version === undefined) {
+    fail(
+      'kserve.storageUri',
+      `kserve.storageUri: "{version}" needs a resolved version, but the deployment selects ${describeVersionSelector(spec.model.version)} and no registry version was given`,
+    );
+  }
+  return template.replaceAll('{model}', spec.model.name).replaceAll('{version}', String(version));
+}
+
+function labelsFor(spec: DeploymentSpec, version: number | undefined): Record<string, string> {
+  const labels: Record<string, string> = {
+    [MODELDECK_KEYS.managedBy]: FIELD_MANAGER,
+    [MODELDECK_KEYS.deployment]: spec.name,
+  };
+  // Registry names allow what label values do not (a trailing '.', more than 63 characters);
+  // the annotation always carries the name, the label only when Kubernetes accepts it.
+  if (LABEL_VALUE.test(spec.model.name) && spec.model.name.length <= 63) labels[MODELDECK_KEYS.model] = spec.model.name;
+  if (version !== undefined) labels[MODELDECK_KEYS.version] = String(version);
+  return labels;
+}
+
+function annotationsFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): Record<string, string> {
+  const annotations: Record<string, string> = {
+    [MODELDECK_KEYS.model]: spec.model.name,
+    [MODELDECK_KEYS.versionSelector]: describeVersionSelector(spec.model.version),
+  };
+  if (version !== undefined) annotations[MODELDECK_KEYS.version] = String(version);
+  const framework = ctx.modelVersion?.metadata.framework;
+  if (framework) annotations[MODELDECK_KEYS.framework] = framework;
+  return annotations;
+}
+
+function resolvedVersion(spec: DeploymentSpec, ctx: InferenceServiceContext): number | undefined {
+  const info = ctx.modelVersion;
+  if (info) {
+    if (info.model !== spec.model.name) {
+      fail('model.name', `model.name: the registry version given is of model "${info.model}", but the deployment serves "${spec.model.name}"`);
+    }
+    if (typeof spec.model.version === 'number' && spec.model.version !== info.version) {
+      fail('model.version', `model.version: the deployment pins version ${spec.model.version}, but registry version ${info.version} was given`);
+    }
+    return info.version;
+  }
+  return typeof spec.model.version === 'number' ? spec.model.version : undefined;
+}
+
+function checkName(name: string): void {
+  if (DNS_1035_LABEL.test(name) && name.length <= 63) return;
+  fail(
+    'name',
+    `name: KServe InferenceService names must be DNS-1035 labels: a lowercase letter first, then lowercase letters, digits and '-', at most 63 characters (got ${JSON.stringify(name)})`,
+  );
+}
+
+function fail(path: string, message: string): never {
+  throw new KServeError('invalid-deployment', message, { details: [path] });
+}
