@@ -61,6 +61,9 @@ function cpuStory(report: BenchReport, r: Row): string {
   return parts.join('; ');
 }
 
+/** " ⚠" when any of the rows behind a number ran while other processes were busy. */
+const warn = (...rows: (Row | undefined)[]): string => (rows.some((r) => (r?.foreignCpuPct ?? 0) > 25) ? ' ⚠ noisy' : '');
+
 function targets(report: BenchReport): TargetLine[] {
   const lines: TargetLine[] = [];
   const floor = report.floor;
@@ -74,7 +77,7 @@ function targets(report: BenchReport): TargetLine[] {
       lines.push({
         target: 'T1 REST JSON ≥ 2× naive peer, c=16',
         subject: `${model}, batching ${batching ? 'on' : 'off'}`,
-        measured: `${perSec(r?.inferPerSec)} vs ${perSec(n?.inferPerSec)} infer/s = ${fx(r?.ratioToNaive)}`,
+        measured: `${perSec(r?.inferPerSec)} vs ${perSec(n?.inferPerSec)} infer/s = ${fx(r?.ratioToNaive)}${warn(r, n)}`,
         threshold: '≥ 2.00×',
         pass,
         primary: model === 'cnn' && !batching,
@@ -94,7 +97,7 @@ function targets(report: BenchReport): TargetLine[] {
         lines.push({
           target: `T2 ${PROTOCOL_NAME[protocol]} ≥ 0.7× floor, c=16`,
           subject: `${model}, batching ${batching ? 'on' : 'off'}`,
-          measured: `${perSec(r?.inferPerSec)} vs ${perSec(floor[model]?.inferPerSec)} infer/s = ${fx(r?.ratioToFloor)}`,
+          measured: `${perSec(r?.inferPerSec)} vs ${perSec(floor[model]?.inferPerSec)} infer/s = ${fx(r?.ratioToFloor)}${warn(r)}`,
           threshold: '≥ 0.70×',
           pass,
           primary: model === 'cnn' && !batching,
@@ -114,7 +117,7 @@ function targets(report: BenchReport): TargetLine[] {
       lines.push({
         target: `T3 tiny c=1 p50 overhead, ${PROTOCOL_NAME[protocol]}`,
         subject: `batching ${batching ? 'on' : 'off'}`,
-        measured: `${ms(r?.p50Ms)} − ${ms(fl?.p50Ms)} = ${ms(over)} ms`,
+        measured: `${ms(r?.p50Ms)} − ${ms(fl?.p50Ms)} = ${ms(over)} ms${warn(r)}`,
         threshold: `≤ ${limit} ms`,
         pass,
         primary: !batching && protocol !== 'rest-binary',
@@ -133,7 +136,7 @@ function targets(report: BenchReport): TargetLine[] {
       lines.push({
         target: `T4 batching on ≥ 1.5× off, c=64, ${PROTOCOL_NAME[protocol]}`,
         subject: model,
-        measured: `${perSec(on?.inferPerSec)} vs ${perSec(off?.inferPerSec)} infer/s = ${fx(x)}`,
+        measured: `${perSec(on?.inferPerSec)} vs ${perSec(off?.inferPerSec)} infer/s = ${fx(x)}${warn(on, off)}`,
         threshold: '≥ 1.50×',
         pass,
         primary: model === 'tiny' && protocol === 'rest-json',
@@ -149,7 +152,7 @@ function targets(report: BenchReport): TargetLine[] {
     lines.push({
       target: 'T5 event-loop delay p99 ≤ 10 ms, c=64',
       subject: `${r.model}, ${systemName(r)} ${PROTOCOL_NAME[r.protocol]}, batching ${batchingName(r)}`,
-      measured: `${ms(excess)} ms beyond the 10 ms timer (raw p99 ${ms(r.eventLoopP99Ms)}, max ${ms(r.eventLoopMaxMs)} ms)`,
+      measured: `${ms(excess)} ms beyond the 10 ms timer (raw p99 ${ms(r.eventLoopP99Ms)}, max ${ms(r.eventLoopMaxMs)} ms)${warn(r)}`,
       threshold: '≤ 10 ms',
       pass,
       primary: r.system === 'modeldeck',
@@ -162,7 +165,7 @@ function targets(report: BenchReport): TargetLine[] {
 function resultTable(report: BenchReport, model: ModelKey): string {
   const floor = report.floor[model];
   const head =
-    '| system | protocol | batching | c | infer/s | p50 ms | p90 ms | p99 ms | max ms | errors | × floor | × naive (same c) | event-loop p99 ms (raw / beyond 10 ms timer) | server CPU % | load-gen CPU % | other CPU % | req/run | mean run ms | worker busy % |\n' +
+    '| system | protocol | batching | c | infer/s | p50 ms | p90 ms | p99 ms | max ms | errors | × floor | × naive (same c) | event-loop p99 ms (raw / beyond 10 ms timer) | server CPU % | load-gen CPU % | other CPU % | req/run | session.run ms (mean per request) | worker busy % |\n' +
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   const lines: string[] = [];
   if (floor) {
@@ -180,7 +183,7 @@ function resultTable(report: BenchReport, model: ModelKey): string {
     const proto = r.protocol === 'grpc' && r.channels ? `gRPC (${r.channels} ch)` : PROTOCOL_NAME[r.protocol];
     const err = r.errors > 0 ? `**${r.errors}**` : '0';
     lines.push(
-      `| ${systemName(r)} | ${proto} | ${batchingName(r)} | ${r.concurrency} | ${perSec(r.inferPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} | ${err} | ${fx(r.ratioToFloor)} | ${r.system === 'naive' ? '1.00×' : fx(r.ratioToNaive)} | ${ms(r.eventLoopP99Ms)} / ${ms(eventLoopExcess(r))} | ${f(r.serverCpuPct, 0)} | ${f(r.loadgenCpuPct, 0)} | ${f(r.foreignCpuPct, 0)} | ${f(r.meanRequestsPerRun, 1)} | ${ms(r.meanComputeMs)} | ${f(r.workerBusyPct, 0)} |`,
+      `| ${systemName(r)} | ${proto} | ${batchingName(r)} | ${r.concurrency} | ${perSec(r.inferPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} | ${err} | ${fx(r.ratioToFloor)} | ${r.system === 'naive' ? '1.00×' : fx(r.ratioToNaive)} | ${ms(r.eventLoopP99Ms)} / ${ms(eventLoopExcess(r))} | ${f(r.serverCpuPct, 0)} | ${f(r.loadgenCpuPct, 0)} | ${f(r.foreignCpuPct, 0)}${(r.foreignCpuPct ?? 0) > 25 ? ' ⚠' : ''} | ${f(r.meanRequestsPerRun, 1)} | ${ms(r.meanComputeMs)} | ${f(r.workerBusyPct, 0)} |`,
     );
   }
   return head + lines.join('\n') + '\n';
@@ -212,7 +215,7 @@ function extrasSection(report: BenchReport): string {
     out.push('| config | model | protocol | c | infer/s | p50 ms | p99 ms | errors | × floor | × naive | event-loop p99 ms (raw / beyond timer) | server CPU % | load-gen CPU % | other CPU % | mean run ms |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of report.whatIf) {
       out.push(
-        `| ${r.config} | ${r.model} | ${PROTOCOL_NAME[r.protocol]} | ${r.concurrency} | ${perSec(r.inferPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.errors} | ${fx(r.ratioToFloor)} | ${fx(r.ratioToNaive)} | ${ms(r.eventLoopP99Ms)} / ${ms(eventLoopExcess(r))} | ${f(r.serverCpuPct, 0)} | ${f(r.loadgenCpuPct, 0)} | ${f(r.foreignCpuPct, 0)} | ${ms(r.meanComputeMs)} |`,
+        `| ${r.config} | ${r.model} | ${PROTOCOL_NAME[r.protocol]} | ${r.concurrency} | ${perSec(r.inferPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.errors} | ${fx(r.ratioToFloor)} | ${fx(r.ratioToNaive)} | ${ms(r.eventLoopP99Ms)} / ${ms(eventLoopExcess(r))} | ${f(r.serverCpuPct, 0)} | ${f(r.loadgenCpuPct, 0)} | ${f(r.foreignCpuPct, 0)}${(r.foreignCpuPct ?? 0) > 25 ? ' ⚠' : ''} | ${ms(r.meanComputeMs)} |`,
       );
     }
     out.push('');
@@ -241,6 +244,15 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
       'Every number below comes from this one run: same inputs, same machine, same thread settings.\n',
   );
 
+  {
+    const all = [...report.rows, ...report.whatIf].filter((r) => !r.failed);
+    const noisyRows = all.filter((r) => (r.foreignCpuPct ?? 0) > 25);
+    out.push(
+      `**Data quality:** ${noisyRows.length} of ${all.length} measured rows had other processes on this shared machine using more than 25% of a core during the window (marked ⚠ in the "other CPU %" column; each was measured again while the time budget allowed and the quietest attempt kept). ` +
+        (noisyRows.length === 0 ? 'Every row ran on an otherwise quiet machine.' : 'Treat the marked rows as unreliable.') +
+        ' Even on a quiet machine, repeated runs of this benchmark on this 2-vCPU VM differed by 10–30% per row (e.g. the CNN naive peer at c=16 gave 823, 759 and 563 infer/s in three runs), so compare rows within one run and treat smaller differences as noise.\n',
+    );
+  }
   out.push('## Machine\n');
   out.push(
     [
@@ -249,6 +261,7 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
       `- OS: ${m.os}`,
       `- Node ${m.node}, onnxruntime-node ${m.onnxruntime}, express ${m.express}, @grpc/grpc-js ${m.grpcJs}, prom-client ${m.promClient}`,
       `- Date: ${m.date}`,
+      ...(s.priority ? [`- Priority: ${s.priority}.`] : []),
       `- **The load generator shares the ${m.cores} cores with the server.** It is a separate Node process (one per row, one thread of JavaScript), started after the server is ready; nothing is pinned. ` +
         'Its CPU time over the measured window (process.cpuUsage) is the "load-gen CPU %" column, next to the server process\'s CPU (process_cpu_seconds_total from its /metrics, all threads). ' +
         'Only the floor runs alone: it is the best case, with both cores for onnxruntime and no client.',
@@ -287,7 +300,7 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
     out.push(`## Results: ${model.key} (${model.name} v${model.version}, ${model.input})\n`);
     out.push(resultTable(report, model.key));
     out.push(
-      '"req/run" = requests per session.run (mean; > 1 only when the batcher merged requests), "mean run ms" = mean time inside session.run, "worker busy %" = time inside session.run over the window (server metrics; for the floor row, its own loop). "other CPU %" = the machine\'s busy time (/proc/stat) minus server and load generator: other jobs on this shared box; rows above 25% were measured again when time allowed.\n',
+      '"req/run" = requests per session.run (mean; > 1 only when the batcher merged requests), "session.run ms" = the time of the run that served a request, averaged over requests (ModelDeck observes modeldeck_inference_compute_duration_seconds once per request, so with batching this is a batch\'s run time), "worker busy %" = time inside session.run over the window, shown only when every run carried one request (the metric cannot give it for merged batches; for the floor row, its own loop). "other CPU %" = the machine\'s busy time (/proc/stat) minus server and load generator: other jobs on this shared box; rows above 25% were measured again when time allowed.\n',
     );
   }
 

@@ -380,7 +380,9 @@ function toRow(
     ...(compute !== undefined ? { meanComputeMs: compute * 1000 } : {}),
     ...(queue !== undefined ? { meanQueueMs: queue * 1000 } : {}),
     ...(serverSide !== undefined ? { meanServerMs: serverSide * 1000 } : {}),
-    ...(computeS !== undefined ? { workerBusyPct: (computeS / scrapeS) * 100 } : {}),
+    // compute_duration is observed once per request with its run's time, so its sum is the time
+    // inside session.run only when every run carries one request (no merging).
+    ...(computeS !== undefined && (batchReq === undefined || batchReq < 1.02) ? { workerBusyPct: (computeS / scrapeS) * 100 } : {}),
     ...(rss !== undefined ? { serverRssMiB: rss / 2 ** 20 } : {}),
     ...(r.machineBusyPct !== undefined ? { machineBusyPct: r.machineBusyPct, machineStealPct: r.machineStealPct ?? 0 } : {}),
     ...(r.machineBusyPct !== undefined && serverCpuPct !== undefined
@@ -620,8 +622,26 @@ async function transportFloor(
   }
 }
 
+/**
+ * On a shared machine, other jobs' CPU lands in the rows. Raising this process's priority (children,
+ * their threads and the servers inherit it) makes the scheduler favour the benchmark over them; every
+ * process measured runs at the same priority, so the comparison stays fair. BENCH_NICE=0 turns it off;
+ * without the permission (not root) it is skipped.
+ */
+function raisePriority(): string {
+  const nice = Number(process.env.BENCH_NICE ?? -10);
+  if (nice === 0) return 'all processes at the default priority (BENCH_NICE=0)';
+  try {
+    os.setPriority(0, nice);
+    return `all benchmark processes (orchestrator, floor, peers, servers, load generators) at nice ${os.getPriority(0)}, to keep other jobs on this shared machine out of the rows`;
+  } catch (e) {
+    return `default priority (could not set nice ${nice}: ${(e as Error).message})`;
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  const priority = raisePriority();
   const models = benchModels();
   fs.mkdirSync(TMP, { recursive: true });
   await bundleChildren();
@@ -639,6 +659,7 @@ async function main(): Promise<void> {
       batchingArgs: BATCHING_ARGS.join(' '),
       channelOptions: CHANNEL_OPTIONS,
       calibrationS: CALIBRATION_S,
+      priority,
     },
     machine: machineInfo(),
     models: models.map((m) => ({ key: m.key, name: m.name, version: m.version, input: `${m.input.name} ${m.input.datatype} [${m.input.shape.join(',')}]` })),

@@ -109,6 +109,8 @@ export interface BenchReport {
     batchingArgs: string;
     channelOptions: number[];
     calibrationS: number;
+    /** Scheduling priority the run used. */
+    priority?: string;
   };
   machine: {
     cpuModel: string;
