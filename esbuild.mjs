@@ -19,11 +19,12 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
 ]);
 
-// Webviews: browser bundles, one per panel; codicons are copied beside them for vscode-elements.
+// Webviews: browser bundles, one per panel, minified (each panel open loads one); codicons are
+// copied beside them for vscode-elements.
 const webviews = readdirSync('webview').filter((d) => d !== 'common' && existsSync(`webview/${d}/main.ts`));
 await Promise.all(
   webviews.map((d) =>
-    build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: [`webview/${d}/main.ts`], outfile: `dist/webview/${d}.js` }),
+    build({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', minify: true, sourcemap: true, logLevel: 'warning', entryPoints: [`webview/${d}/main.ts`], outfile: `dist/webview/${d}.js` }),
   ),
 );
 mkdirSync('dist/webview', { recursive: true });

@@ -2,6 +2,7 @@ import type { DeploymentService, DeploymentStateName } from './services/deployme
 import type { LocalServer, ServerState } from './services/localServer';
 import type { RegistryService } from './services/registryService';
 import type { ModelDeckOutput } from './logs/output';
+import type { PanelInfo, Panels } from './panels/panels';
 
 /** What `activate()` returns: a read-only view for other extensions and for tests. */
 export interface ModelDeckApi {
@@ -12,9 +13,13 @@ export interface ModelDeckApi {
   logLines(): string[];
   /** Resolves when registry reads and deployment actions in progress are done. */
   whenIdle(): Promise<void>;
+  /** Open ModelDeck panels (deployment forms, predict panels). */
+  panels(): PanelInfo[];
+  /** What the deployment's predict panel last showed: the answer (or why there was none). */
+  lastPrediction(deployment: string): { ok: boolean; transport: string; outputs: string[]; error?: string; source: string } | undefined;
 }
 
-export function createApi(server: LocalServer, deployments: DeploymentService, registry: RegistryService, output: ModelDeckOutput): ModelDeckApi {
+export function createApi(server: LocalServer, deployments: DeploymentService, registry: RegistryService, output: ModelDeckOutput, panels: Panels): ModelDeckApi {
   return {
     serverState: () => ({ ...server.state }),
     deployments: () =>
@@ -32,6 +37,13 @@ export function createApi(server: LocalServer, deployments: DeploymentService, r
     whenIdle: async () => {
       await registry.settled();
       await deployments.whenIdle();
+    },
+    panels: () => panels.list(),
+    lastPrediction: (deployment) => {
+      const e = panels.predictPanel(deployment)?.lastEntry;
+      if (!e) return undefined;
+      const o = e.outcome;
+      return { ok: o.ok, transport: e.transport, source: e.source, outputs: o.ok ? o.outputs.map((t) => t.name) : [], ...(o.ok ? {} : { error: o.error }) };
     },
   };
 }

@@ -7,10 +7,14 @@ import { DisposableStore } from './common/lifecycle';
 import { registerCommands } from './commands/registerCommands';
 import { DeploymentLogDocuments, LOG_SCHEME } from './logs/deploymentLogDocument';
 import { ModelDeckOutput } from './logs/output';
+import { InferenceClient } from './core/predict/inferenceClient';
+import { Panels } from './panels/panels';
+import { PredictHistoryStore } from './panels/predict/predictHistoryStore';
 import { DeploymentService } from './services/deploymentService';
 import { LocalServer } from './services/localServer';
 import { RegistryService } from './services/registryService';
 import { DeploymentsTreeProvider } from './views/deploymentsTree';
+import { RequestCodeLensProvider } from './views/requestCodeLens';
 import { ModelsTreeProvider } from './views/modelsTree';
 import { createServerStatusBar } from './views/statusBar';
 
@@ -41,14 +45,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
   const deploymentsView = store.add(vscode.window.createTreeView(ViewIds.deployments, { treeDataProvider: deploymentsTree }));
   store.add(vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, store.add(new DeploymentLogDocuments(output))));
   store.add(createServerStatusBar(server));
-  for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView })) store.add(d);
+  const loaded = Promise.all([registry.refresh(), deployments.reloadFiles()]).then(() => undefined);
+  // Panels register their serializers now, before the first await: VS Code restores panels right after activation.
+  const inference = new InferenceClient(path.join(context.extensionPath, 'dist', 'proto', 'open_inference_grpc.proto'));
+  store.add({ dispose: () => inference.dispose() });
+  const panels = store.add(
+    new Panels(
+      { extensionUri: context.extensionUri, registry, deployments, output },
+      { extensionUri: context.extensionUri, deployments, registry, server, client: inference, history: new PredictHistoryStore(context.workspaceState), output },
+      () => loaded,
+    ),
+  );
+  store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry)));
+  for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView, panels })) store.add(d);
   store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void deployments.restoreRunning()));
 
-  await Promise.all([registry.refresh(), deployments.reloadFiles()]);
+  await loaded;
   // Deployments left running last time come back (only in a trusted workspace).
   void deployments.restoreRunning();
   output.info(`ModelDeck activated: registries ${registry.roots().map((r) => r.root).join(', ') || '(no folder open)'}`);
-  return createApi(server, deployments, registry, output);
+  return createApi(server, deployments, registry, output, panels);
 }
 
 /** Stops the server gracefully before the extension host goes away. */

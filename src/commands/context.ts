@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ModelDeckOutput } from '../logs/output';
+import type { Panels } from '../panels/panels';
 import type { DeploymentService } from '../services/deploymentService';
 import type { LocalServer } from '../services/localServer';
 import type { RegistryService } from '../services/registryService';
@@ -16,4 +17,5 @@ export interface CommandContext {
   modelsTree: ModelsTreeProvider;
   deploymentsTree: DeploymentsTreeProvider;
   deploymentsView: vscode.TreeView<DeploymentsNode>;
+  panels: Panels;
 }

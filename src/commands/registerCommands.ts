@@ -4,7 +4,9 @@ import { runCommandSafely } from '../common/errors';
 import type { CommandContext } from './context';
 import { deployBestVersion } from './deployBestVersion';
 import { startDeployment, stopDeployment } from './deploymentLifecycle';
+import { deploy, editDeployment } from './openDeploymentForm';
 import { openPredictPanel } from './openPredictPanel';
+import { sendRequest } from './sendRequest';
 import { registerModelVersion } from './registerModelVersion';
 import { restartServer, serverActions, stopServer } from './serverCommands';
 import { serveModel } from './serveModel';
@@ -24,6 +26,9 @@ const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.deployBestVersion]: { title: 'Deploy Best Version', run: deployBestVersion },
   [CommandIds.refresh]: { title: 'Refresh', run: refresh },
   [CommandIds.openPredictPanel]: { title: 'Open Predict Panel', run: openPredictPanel },
+  [CommandIds.deploy]: { title: 'Deploy', run: deploy },
+  [CommandIds.editDeployment]: { title: 'Edit Deployment', run: editDeployment },
+  [CommandIds.sendRequest]: { title: 'Send Request', run: sendRequest },
   [CommandIds.copyCurl]: { title: 'Copy curl', run: copyCurl },
   [CommandIds.revealInExplorer]: { title: 'Reveal in Explorer', run: revealInExplorer },
   [CommandIds.openModelJson]: { title: 'Open model.json', run: openModelJson },

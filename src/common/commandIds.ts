@@ -10,6 +10,12 @@ export const CommandIds = {
   deployBestVersion: 'modeldeck.deployBestVersion',
   refresh: 'modeldeck.refresh',
   openPredictPanel: 'modeldeck.openPredictPanel',
+  /** Deploy…: the deployment form for a new deployment. */
+  deploy: 'modeldeck.deploy',
+  /** Edit: the deployment form on an existing deployment. */
+  editDeployment: 'modeldeck.editDeployment',
+  /** Send the current request file or selection to a deployment (also the "Predict with" CodeLens). */
+  sendRequest: 'modeldeck.sendRequest',
   copyCurl: 'modeldeck.copyCurl',
   revealInExplorer: 'modeldeck.revealInExplorer',
   openModelJson: 'modeldeck.openModelJson',

@@ -2,11 +2,14 @@ import * as vscode from 'vscode';
 import { describeVersionSelector } from '../core/deployment/deploymentSpec';
 import type { DeploymentSpecError } from '../core/deployment/validateDeployment';
 import type { DeploymentService, DeploymentStateName, DeploymentView } from '../services/deploymentService';
+import type { KServeService } from '../services/kserveService';
+import { KServeNodes, type KServeNode } from './kserveNodes';
 
 export type DeploymentsNode =
   | { kind: 'deployment'; name: string }
   | { kind: 'endpoint'; deployment: string; label: string; url: string }
-  | { kind: 'problem'; error: DeploymentSpecError };
+  | { kind: 'problem'; error: DeploymentSpecError }
+  | KServeNode;
 
 const ICONS: Record<DeploymentStateName, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
@@ -21,9 +24,18 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
   private readonly changed = new vscode.EventEmitter<DeploymentsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly nodes = new Map<string, DeploymentsNode>();
+  /** The remote (KServe) group, when the extension has a KServe service. */
+  readonly kserve: KServeNodes | undefined;
 
-  constructor(private readonly deployments: DeploymentService) {
+  constructor(
+    private readonly deployments: DeploymentService,
+    kserve?: KServeService,
+  ) {
     deployments.onDidChange(() => this.changed.fire(undefined));
+    if (kserve) {
+      this.kserve = new KServeNodes(kserve);
+      kserve.onDidChange(() => this.changed.fire(undefined));
+    }
   }
 
   /** The stable node of a deployment (TreeView.reveal needs the same object). */
@@ -41,8 +53,10 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
       return [
         ...this.deployments.list().map((d) => this.node(d.name)),
         ...this.deployments.fileProblems.map((error) => ({ kind: 'problem' as const, error })),
+        ...(this.kserve?.roots() ?? []),
       ];
     }
+    if (isKServeNode(node)) return this.kserve?.children(node) ?? [];
     if (node.kind !== 'deployment') return [];
     const d = this.deployments.get(node.name);
     if (!d || d.state !== 'running') return [];
@@ -53,10 +67,12 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
   }
 
   getParent(node: DeploymentsNode): DeploymentsNode | undefined {
+    if (isKServeNode(node)) return this.kserve?.parent(node);
     return node.kind === 'endpoint' ? this.node(node.deployment) : undefined;
   }
 
   getTreeItem(node: DeploymentsNode): vscode.TreeItem {
+    if (isKServeNode(node)) return this.kserve!.item(node);
     if (node.kind === 'problem') {
       const item = new vscode.TreeItem(node.error.source ?? 'deployment file', vscode.TreeItemCollapsibleState.None);
       item.description = node.error.message;
@@ -80,7 +96,12 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     item.iconPath = ICONS[d.state];
     item.description = describe(d);
     item.tooltip = tooltip(d);
-    item.contextValue = `deployment.${d.state}`;
+    // A KServe deployment file is deployed with "Deploy to KServe", not started on the local server.
+    item.contextValue = d.spec.servingTool === 'kserve' ? 'kserveDeployment' : `deployment.${d.state}`;
+    if (d.spec.servingTool === 'kserve') {
+      item.iconPath = new vscode.ThemeIcon('cloud-upload');
+      item.description = `KServe · ${d.model} ${describeVersionSelector(d.spec.model.version)}${d.spec.kserve.namespace ? ` → ${d.spec.kserve.namespace}` : ''}`;
+    }
     return item;
   }
 }
@@ -111,4 +132,8 @@ function tooltip(d: DeploymentView): vscode.MarkdownString {
   if (d.reason) lines.push(`Reason: ${d.reason}`);
   lines.push(`File: ${d.file}`);
   return new vscode.MarkdownString(lines.join('\n\n'));
+}
+
+function isKServeNode(node: DeploymentsNode): node is KServeNode {
+  return node.kind === 'kserveRoot' || node.kind === 'remote' || node.kind === 'remoteEndpoint';
 }

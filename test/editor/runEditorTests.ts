@@ -26,6 +26,7 @@ import {
   type RunningCodeServer,
 } from './lib/codeServer';
 import { runPayloadSuite } from './lib/payload';
+import { runPanelsFlow } from './panelsFlow';
 import { runUiFlow } from './uiFlow';
 
 const repoRoot = resolve(__dirname, '../..');
@@ -147,6 +148,14 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
     const { page } = await newPage(browser);
     const steps = await timed('UI flow', () => runUiFlow({ page, serverUrl: server!.url, workspace, extensionsDir: dirs.extensionsDir, screenshots: shots }));
     for (const s of steps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
+    // The deployment form and predict panel, on the same workbench (the main flow left iris running).
+    if (steps.every((s) => s.ok)) {
+      const panelSteps = await timed('panels flow', () => runPanelsFlow({ page, workspace, screenshots: shots }));
+      for (const s of panelSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
+      steps.push(...panelSteps);
+    } else {
+      record('ui: deployment form and predict panel flow', 'skipped', 'not run: the main UI flow failed');
+    }
     if (steps.some((s) => !s.ok)) console.log(`[editor] code-server log (tail):\n${server.logTail(30)}`);
     await page.context().close().catch(() => undefined);
   } finally {

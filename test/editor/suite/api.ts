@@ -37,6 +37,10 @@ export interface ModelDeckApi {
   /** Every line written to the "ModelDeck" output channel. */
   logLines(): string[];
   whenIdle(): Promise<void>;
+  /** Open ModelDeck webview panels. */
+  panels(): { viewType: string; title: string; deployment?: string; visible: boolean }[];
+  /** What a deployment's predict panel last showed. */
+  lastPrediction(deployment: string): { ok: boolean; transport: string; outputs: string[]; error?: string; source: string } | undefined;
 }
 
 /** Every command the contract names. */

@@ -23,6 +23,7 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'modeldeck-editor-suite', mocha);
   require('./smoke.test');
   require('./extension.test');
+  require('./panels.test');
 
   const results: SuiteTestResult[] = [];
   return new Promise((resolve, reject) => {

@@ -1,0 +1,29 @@
+/**
+ * Validation of the deployment form: the same validator the server and the file loader use
+ * ({@link validateDeployment}), plus what only the registry knows (unknown model, missing version
+ * or metric), with each problem placed under its field.
+ */
+import type { DeploymentSpec } from './deploymentSpec';
+import { inputFromForm, placeProblems, registryProblems, resolveFormVersion, type DeploymentFormState, type FormCatalog, type FormProblem } from './deploymentForm';
+import { validateDeployment } from './validateDeployment';
+
+/** The verdict on a form: the spec it describes when valid, else every problem, placed. */
+export interface FormValidation {
+  ok: boolean;
+  problems: FormProblem[];
+  warnings: string[];
+  /** The validated spec with defaults filled (only when ok). */
+  spec?: DeploymentSpec;
+  /** The version the selector picks today. */
+  resolvedVersion?: number;
+}
+
+export function validateDeploymentForm(form: DeploymentFormState, catalog: FormCatalog): FormValidation {
+  const result = validateDeployment(inputFromForm(form));
+  const fromRegistry = registryProblems(form, catalog);
+  const resolved = resolveFormVersion(form, catalog);
+  const base = resolved === undefined ? {} : { resolvedVersion: resolved };
+  if (!result.ok) return { ok: false, problems: placeProblems([...result.problems, ...fromRegistry]), warnings: [], ...base };
+  if (fromRegistry.length > 0) return { ok: false, problems: placeProblems(fromRegistry), warnings: result.warnings, ...base };
+  return { ok: true, problems: [], warnings: result.warnings, spec: result.spec, ...base };
+}

@@ -1,0 +1,167 @@
+/**
+ * Sends predict-panel requests to a served model over REST JSON, REST binary or gRPC and turns
+ * every answer, including failures, into an {@link InferOutcome} the panel can show. Requests are
+ * checked against the model's metadata first and never sent when they cannot fit.
+ * Node only (fetch, @grpc/grpc-js); no VS Code.
+ */
+import { performance } from 'node:perf_hooks';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { decodeGrpcResponse, grpcInferRequest, type GrpcInferResponse } from './grpcCodec';
+import type { InferFailure, InferOutcome, InferTiming, ModelMetadataView, RequestFormat, TensorSpec, Transport } from './predictTypes';
+import { checkRequest, v1AsV2, type ParsedRequest } from './requestModel';
+import { decodeV1Response, decodeV2Response, HEADER_LENGTH, jsonTransportProblems, restBinaryRequest, restErrorText, restJsonRequest, v1Request, type DecodedResponse, type HttpRequestPlan } from './restCodec';
+import { topKTables, withClassLabels } from './topK';
+
+/** Where a deployment answers. */
+export interface PredictEndpoint {
+  /** Server base URL (http://host:port). */
+  httpUrl: string;
+  /** gRPC host:port (a grpc:// prefix is dropped). */
+  grpcAddress?: string;
+  /** Served (deployment) name. */
+  model: string;
+}
+
+const TIMEOUT_MS = 30_000;
+// The server bounds messages at 64 MiB by default; the client must accept as much back.
+const MAX_MESSAGE = 64 * 1024 * 1024;
+
+type InferMethod = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: GrpcInferResponse) => void) => void;
+
+export class InferenceClient {
+  private service: grpc.ServiceClientConstructor | undefined;
+  private readonly clients = new Map<string, grpc.Client>();
+
+  /** @param protoFile the shipped open_inference_grpc.proto (loaded on first gRPC use) */
+  constructor(private readonly protoFile: string) {}
+
+  /** `GET /v2/models/{m}`: inputs, outputs, labels and execution provider. */
+  async metadata(endpoint: PredictEndpoint): Promise<ModelMetadataView> {
+    const url = `${endpoint.httpUrl.replace(/\/+$/, '')}/v2/models/${encodeURIComponent(endpoint.model)}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${restErrorText(res.status, text)}`);
+    return metadataView(JSON.parse(text));
+  }
+
+  /**
+   * Checks, sends and decodes one request; never throws (a failure is an outcome too). A failure
+   * with `problems` was refused before sending; one with `status` was answered by the server.
+   */
+  async send(endpoint: PredictEndpoint, request: ParsedRequest, transport: Transport, meta: ModelMetadataView): Promise<InferOutcome> {
+    const format: RequestFormat = request.format;
+    const fail = (error: string, extra: Partial<InferFailure> = {}): InferFailure => ({ ok: false, transport, format, error, ...extra });
+    if (format === 'v1' && transport !== 'rest-json') {
+      return fail('not sent', { problems: ['V1 "instances" travel over REST JSON only: pick REST JSON, or write V2 tensors for REST binary and gRPC'] });
+    }
+    const problems = [...checkRequest(request, meta), ...(transport === 'rest-json' && request.format === 'v2' ? jsonTransportProblems(request.body) : [])];
+    if (problems.length > 0) return fail(`the request does not fit ${endpoint.model} (not sent)`, { problems });
+    const started = performance.now();
+    const timing = (d?: { queueMs?: number; computeMs?: number }): InferTiming => ({
+      clientMs: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(d?.queueMs !== undefined ? { queueMs: d.queueMs } : {}),
+      ...(d?.computeMs !== undefined ? { computeMs: d.computeMs } : {}),
+    });
+    try {
+      let decoded: DecodedResponse;
+      if (transport === 'grpc') {
+        const body = request.format === 'v2' ? request.body : v1AsV2(request.instances, meta.inputs[0] as TensorSpec);
+        decoded = decodeGrpcResponse(await this.grpcInfer(endpoint, grpcInferRequest(endpoint.model, body)));
+      } else {
+        const plan: HttpRequestPlan =
+          request.format === 'v1'
+            ? v1Request(endpoint.httpUrl, endpoint.model, request.instances)
+            : transport === 'rest-binary'
+              ? restBinaryRequest(endpoint.httpUrl, endpoint.model, request.body)
+              : restJsonRequest(endpoint.httpUrl, endpoint.model, request.body);
+        const res = await fetch(plan.url, { method: 'POST', headers: plan.headers, body: plan.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        if (!res.ok) {
+          const text = new TextDecoder().decode(bytes);
+          return fail(restErrorText(res.status, text), { status: `HTTP ${res.status}`, raw: text, timing: timing() });
+        }
+        if (request.format === 'v1') decoded = decodeV1Response(JSON.parse(new TextDecoder().decode(bytes)), meta);
+        else {
+          const headerLength = res.headers.get(HEADER_LENGTH);
+          decoded = decodeV2Response(bytes, headerLength === null ? undefined : Number(headerLength));
+        }
+      }
+      const outputs = withClassLabels(decoded.outputs, meta.labels);
+      return {
+        ok: true,
+        transport,
+        format,
+        ...(decoded.modelName !== undefined ? { modelName: decoded.modelName } : {}),
+        ...(decoded.modelVersion !== undefined ? { modelVersion: decoded.modelVersion } : {}),
+        ...(decoded.id !== undefined ? { id: decoded.id } : {}),
+        outputs,
+        topK: topKTables(outputs, meta.labels),
+        raw: decoded.raw,
+        timing: timing(decoded),
+      };
+    } catch (err) {
+      const e = err as grpc.ServiceError & { cause?: { code?: string; message?: string } };
+      if (typeof e.code === 'number' && 'details' in e) {
+        return fail(e.details || e.message, { status: `gRPC ${grpc.status[e.code] ?? e.code}`, timing: timing() });
+      }
+      const cause = e.cause?.code ?? e.cause?.message;
+      const where = transport === 'grpc' ? endpoint.grpcAddress : endpoint.httpUrl;
+      return fail(`could not reach ${where}: ${e.message}${cause ? ` (${cause})` : ''}`, { timing: timing() });
+    }
+  }
+
+  private grpcInfer(endpoint: PredictEndpoint, req: unknown): Promise<GrpcInferResponse> {
+    if (!endpoint.grpcAddress) return Promise.reject(new Error('the server has no gRPC port'));
+    const client = this.clientFor(endpoint.grpcAddress.replace(/^grpc:\/\//, ''));
+    const infer = (client as unknown as Record<string, InferMethod>).ModelInfer!.bind(client);
+    return new Promise((resolve, reject) =>
+      infer(req, new grpc.Metadata(), { deadline: Date.now() + TIMEOUT_MS }, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  }
+
+  private clientFor(address: string): grpc.Client {
+    let client = this.clients.get(address);
+    if (!client) {
+      this.service ??= loadService(this.protoFile);
+      client = new this.service(address, grpc.credentials.createInsecure(), {
+        'grpc.max_receive_message_length': MAX_MESSAGE,
+        'grpc.max_send_message_length': MAX_MESSAGE,
+      });
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  dispose(): void {
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}
+
+function loadService(protoFile: string): grpc.ServiceClientConstructor {
+  const def = protoLoader.loadSync(protoFile, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } };
+  return pkg.inference.GRPCInferenceService;
+}
+
+/** The panel's view of a `GET /v2/models/{m}` answer. */
+export function metadataView(json: unknown): ModelMetadataView {
+  const m = json as {
+    name?: string;
+    versions?: string[];
+    inputs?: TensorSpec[];
+    outputs?: TensorSpec[];
+    parameters?: { labels?: unknown; execution_provider?: unknown };
+  };
+  const labels = Array.isArray(m.parameters?.labels) ? m.parameters!.labels.map(String) : undefined;
+  const provider = typeof m.parameters?.execution_provider === 'string' ? m.parameters.execution_provider : undefined;
+  return {
+    name: m.name ?? '',
+    versions: m.versions ?? [],
+    inputs: m.inputs ?? [],
+    outputs: m.outputs ?? [],
+    ...(labels ? { labels } : {}),
+    ...(provider ? { executionProvider: provider } : {}),
+  };
+}

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { copyAs, type CopyKind } from '../../core/predict/copyAs';
+import { compareOutcomes } from '../../core/predict/compareOutcomes';
+import { outcomeSummary } from '../../core/predict/history';
+import { exampleRequestText } from '../../core/predict/exampleRequest';
+import type { InferenceClient, PredictEndpoint } from '../../core/predict/inferenceClient';
+import type { InferOutcome, ModelMetadataView, RequestFormat, Transport } from '../../core/predict/predictTypes';
+import { formatsFor, parseRequestText } from '../../core/predict/requestModel';
+import { CommandIds } from '../../common/commandIds';
+import { Disposable } from '../../common/lifecycle';
+import type { ModelDeckOutput } from '../../logs/output';
+import type { DeploymentService } from '../../services/deploymentService';
+import type { LocalServer } from '../../services/localServer';
+import type { RegistryService } from '../../services/registryService';
+import { MessageChannel } from '../messageChannel';
+import { resetWhenHidden, setupPanelPage } from '../panelPage';
+import { PREDICT_VIEW_TYPE, type HistoryEntry, type PredictFromPage, type PredictTarget, type PredictToPage } from '../protocols/predictProtocol';
+import type { PredictHistoryStore } from './predictHistoryStore';
+
+/** What a predict panel needs from the extension. */
+export interface PredictPanelDeps {
+  extensionUri: vscode.Uri;
+  deployments: DeploymentService;
+  registry: RegistryService;
+  server: LocalServer;
+  client: InferenceClient;
+  history: PredictHistoryStore;
+  output: ModelDeckOutput;
+}
+
+/**
+ * The host side of one deployment's predict panel: it reads the served model's metadata, prefills
+ * the example, checks and sends requests (REST JSON, REST binary, gRPC), keeps the history, builds
+ * the "copy as" texts and comparisons. The page only edits text and shows what it is sent.
+ */
+export class PredictPanel extends Disposable {
+  private metadata: ModelMetadataView | undefined;
+  private metadataError: string | undefined;
+  /** What the metadata was read for (URL + version): a change means reading it again. */
+  private metadataKey: string | undefined;
+  private lastTarget = '';
+  /** The last answer shown (tests read it through the API). */
+  lastEntry: HistoryEntry | undefined;
+  private readonly channel: MessageChannel<PredictToPage, PredictFromPage>;
+  private readonly disposed = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposed.event;
+  private isDisposed = false;
+
+  static create(deps: PredictPanelDeps, deployment: string, column: vscode.ViewColumn, preserveFocus = false): PredictPanel {
+    const panel = vscode.window.createWebviewPanel(PREDICT_VIEW_TYPE, titleOf(deployment), { viewColumn: column, preserveFocus }, { retainContextWhenHidden: false });
+    return new PredictPanel(panel, deps, deployment);
+  }
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: PredictPanelDeps,
+    readonly deployment: string,
+  ) {
+    super();
+    panel.title = titleOf(deployment);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'modeldeck.svg');
+    setupPanelPage(panel, deps.extensionUri, { script: 'predict.js', title: panel.title });
+    this.channel = this.register(
+      new MessageChannel<PredictToPage, PredictFromPage>(
+        panel.webview,
+        {
+          send: (m) => this.send(m.text, m.transport, 'panel'),
+          example: (m) => this.postExample(m.format),
+          replay: (m) => this.replay(m.id),
+          compare: (m) => this.compare(m.a, m.b),
+          copyAs: (m) => this.copy(m.kind, m.text, m.transport),
+          clearHistory: () => this.clearHistory(),
+          startDeployment: () => vscode.commands.executeCommand(CommandIds.startDeployment, deployment),
+        },
+        (err) => deps.output.error(`predict panel: ${(err as Error).stack ?? String(err)}`),
+      ),
+    );
+    this.register(
+      this.channel.onReady(async () => {
+        this.lastTarget = '';
+        await this.postTarget();
+        this.channel.post({ type: 'history', entries: deps.history.list(deployment) });
+      }),
+    );
+    this.register(resetWhenHidden(panel, this.channel));
+    this.register(deps.deployments.onDidChange(() => void this.postTarget()));
+    this.register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  reveal(column?: vscode.ViewColumn, preserveFocus = false): void {
+    this.panel.reveal(column, preserveFocus);
+  }
+
+  /**
+   * Puts a request (from a file or selection) in the panel and sends it: "Send Request" and the
+   * "Predict with" CodeLens land here. Resolves with what came back.
+   */
+  async runRequest(text: string, source: string, transport?: Transport): Promise<HistoryEntry> {
+    const parsed = parseRequestText(text);
+    const format: RequestFormat = parsed.ok ? parsed.request.format : 'v2';
+    const chosen = transport ?? (format === 'v1' ? 'rest-json' : this.defaultTransport());
+    this.channel.post({ type: 'request', text, format, transport: chosen });
+    return this.send(text, chosen, source);
+  }
+
+  private defaultTransport(): Transport {
+    return this.deps.deployments.get(this.deployment)?.spec.protocol === 'grpc' ? 'grpc' : 'rest-json';
+  }
+
+  private target(): PredictTarget | undefined {
+    const d = this.deps.deployments.get(this.deployment);
+    if (!d) return undefined;
+    return {
+      deployment: d.name,
+      model: d.model,
+      state: d.state,
+      protocol: d.spec.protocol,
+      ...(d.version !== undefined ? { version: d.version } : {}),
+      ...(d.reason ? { reason: d.reason } : {}),
+      ...(d.restUrl ? { restUrl: d.restUrl } : {}),
+      ...(d.grpcUrl ? { grpcUrl: d.grpcUrl } : {}),
+    };
+  }
+
+  private endpoint(): PredictEndpoint | undefined {
+    const s = this.deps.server.state;
+    if (!s.httpUrl) return undefined;
+    return { httpUrl: s.httpUrl, model: this.deployment, ...(s.grpcUrl ? { grpcAddress: s.grpcUrl } : {}) };
+  }
+
+  /** Sends the deployment's state (and metadata, read again when the version or server changed) to the page. */
+  private async postTarget(): Promise<void> {
+    const target = this.target() ?? { deployment: this.deployment, model: '', state: 'stopped' as const, protocol: 'rest' as const, reason: 'its deployment file is gone' };
+    await this.refreshMetadata(target);
+    const snapshot = JSON.stringify([target, this.metadata, this.metadataError]);
+    if (snapshot === this.lastTarget) return;
+    this.lastTarget = snapshot;
+    this.channel.post({
+      type: 'target',
+      target,
+      ...(this.metadata ? { metadata: this.metadata } : {}),
+      ...(this.metadataError ? { metadataError: this.metadataError } : {}),
+      formats: this.metadata ? formatsFor(this.metadata) : ['v2'],
+    });
+  }
+
+  private async refreshMetadata(target: PredictTarget): Promise<void> {
+    const endpoint = this.endpoint();
+    if (target.state !== 'running' || !endpoint) {
+      this.metadataKey = undefined;
+      return; // keep the last metadata: it still describes the request the user is editing
+    }
+    const key = `${endpoint.httpUrl} ${target.version}`;
+    if (key === this.metadataKey) return;
+    this.metadataKey = key;
+    try {
+      this.metadata = await this.deps.client.metadata(endpoint);
+      this.metadataError = undefined;
+    } catch (err) {
+      this.metadataKey = undefined;
+      this.metadataError = (err as Error).message;
+    }
+  }
+
+  /** The example request of the served version (model.json `input_example`), else one built from the metadata. */
+  private postExample(format: RequestFormat): void {
+    if (!this.metadata) return;
+    const d = this.deps.deployments.get(this.deployment);
+    const info = d ? this.deps.registry.find(d.model)?.versions.find((v) => v.version === d.version) : undefined;
+    const text = exampleRequestText(this.metadata, info?.metadata.input_example, format);
+    this.channel.post({ type: 'request', text, format });
+  }
+
+  private async send(text: string, transport: Transport, source: string): Promise<HistoryEntry> {
+    const parsed = parseRequestText(text);
+    const format: RequestFormat = parsed.ok ? parsed.request.format : 'v2';
+    const unsent = (outcome: InferOutcome): HistoryEntry =>
+      this.show({ id: `unsent-${randomUUID()}`, at: new Date().toISOString(), transport, format, requestText: text, source, summary: outcomeSummary(outcome), outcome });
+    if (!parsed.ok) return unsent({ ok: false, transport, format, error: 'the request cannot be read (not sent)', problems: parsed.problems });
+    const target = this.target();
+    const endpoint = this.endpoint();
+    if (!target || target.state !== 'running' || !endpoint) {
+      return unsent({ ok: false, transport, format, error: `"${this.deployment}" is not running (${target?.state ?? 'no deployment file'}): start it first` });
+    }
+    await this.refreshMetadata(target);
+    if (!this.metadata) return unsent({ ok: false, transport, format, error: `could not read the model's metadata: ${this.metadataError ?? 'unknown error'}` });
+    this.channel.post({ type: 'sending', transport });
+    const outcome = await this.deps.client.send(endpoint, parsed.request, transport, this.metadata);
+    const entry: HistoryEntry = {
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      transport,
+      format,
+      requestText: text,
+      source,
+      ...(outcome.ok && outcome.modelVersion ? { version: outcome.modelVersion } : {}),
+      summary: outcomeSummary(outcome),
+      outcome,
+    };
+    // Requests refused by the checks (failures with problems) never left the editor: shown, not recorded.
+    if (!outcome.ok && outcome.problems) return unsent(outcome);
+    const stored = await this.deps.history.add(this.deployment, entry);
+    this.deps.output.info(
+      `predict ${this.deployment} over ${transport}: ${outcome.ok ? `ok in ${outcome.timing.clientMs} ms` : `failed: ${outcome.error}`}`,
+    );
+    this.channel.post({ type: 'history', entries: this.deps.history.list(this.deployment) });
+    return this.show(stored);
+  }
+
+  private show(entry: HistoryEntry): HistoryEntry {
+    this.lastEntry = entry;
+    this.channel.post({ type: 'outcome', entry });
+    return entry;
+  }
+
+  private async replay(id: string): Promise<void> {
+    const entry = this.deps.history.find(this.deployment, id);
+    if (!entry) return;
+    this.channel.post({ type: 'request', text: entry.requestText, format: entry.format, transport: entry.transport });
+    await this.send(entry.requestText, entry.transport, entry.source);
+  }
+
+  private compare(a: string, b: string): void {
+    const ea = this.deps.history.find(this.deployment, a);
+    const eb = this.deps.history.find(this.deployment, b);
+    if (!ea?.outcome.ok || !eb?.outcome.ok) {
+      this.channel.post({ type: 'comparison', a, b, rows: [], error: 'pick two requests that were answered to compare them' });
+      return;
+    }
+    this.channel.post({ type: 'comparison', a, b, rows: compareOutcomes(ea.outcome, eb.outcome) });
+  }
+
+  private async copy(kind: CopyKind, text: string, transport: Transport): Promise<void> {
+    const parsed = parseRequestText(text);
+    const endpoint = this.endpoint();
+    if (!parsed.ok) {
+      void vscode.window.showErrorMessage(`ModelDeck: cannot copy: ${parsed.problems.join('; ')}`);
+      return;
+    }
+    if (!endpoint || !this.metadata) {
+      void vscode.window.showErrorMessage(`ModelDeck: cannot copy: "${this.deployment}" is not running, so its address is unknown`);
+      return;
+    }
+    const snippet = copyAs(kind, parsed.request, transport, {
+      httpUrl: endpoint.httpUrl,
+      ...(endpoint.grpcAddress ? { grpcAddress: endpoint.grpcAddress } : {}),
+      model: this.deployment,
+      protoDir: path.join(this.deps.extensionUri.fsPath, 'dist', 'proto'),
+      meta: this.metadata,
+    });
+    await vscode.env.clipboard.writeText(snippet);
+    const what = kind === 'python' ? 'Python requests' : kind;
+    void vscode.window.setStatusBarMessage(`ModelDeck: copied the request as ${what}`, 4000);
+  }
+
+  private async clearHistory(): Promise<void> {
+    await this.deps.history.clear(this.deployment);
+    this.channel.post({ type: 'history', entries: [] });
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    this.disposed.fire();
+    this.disposed.dispose();
+    super.dispose();
+    this.panel.dispose();
+  }
+}
+
+function titleOf(deployment: string): string {
+  return `Predict: ${deployment}`;
+}

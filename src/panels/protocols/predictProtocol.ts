@@ -1,0 +1,78 @@
+/**
+ * Messages of the predict panel webview, both ways. Pure types shared by the host
+ * (src/panels/predict/) and the page (webview/predict/).
+ */
+import type { CopyKind } from '../../core/predict/copyAs';
+import type { InferOutcome, ModelMetadataView, OutputComparison, RequestFormat, Transport } from '../../core/predict/predictTypes';
+
+export const PREDICT_VIEW_TYPE = 'modeldeck.predict';
+
+/** The deployment the panel talks to, as it is now. */
+export interface PredictTarget {
+  deployment: string;
+  model: string;
+  state: 'stopped' | 'starting' | 'running' | 'failed' | 'updating';
+  /** Version being served. */
+  version?: number;
+  reason?: string;
+  restUrl?: string;
+  grpcUrl?: string;
+  /** The deployment's `protocol`: the transport the panel starts with. */
+  protocol: 'rest' | 'grpc';
+}
+
+/** One request sent from the panel (or a request file) and what came back. */
+export interface HistoryEntry {
+  id: string;
+  /** ISO time it was sent. */
+  at: string;
+  transport: Transport;
+  format: RequestFormat;
+  requestText: string;
+  /** Where it came from: the panel, or a file (its workspace-relative path). */
+  source: string;
+  /** Version that answered, when known. */
+  version?: string;
+  /** One line for the history list: the top class per row, the first values, or the error. */
+  summary: string;
+  outcome: InferOutcome;
+}
+
+/** Host → page. */
+export type PredictToPage =
+  /** The deployment and, when it runs, its metadata; sent after "ready" and on every state change. */
+  | { type: 'target'; target: PredictTarget; metadata?: ModelMetadataView; metadataError?: string; formats: RequestFormat[] }
+  /** Put this request in the editor (example, history entry, request file). */
+  | { type: 'request'; text: string; format: RequestFormat; transport?: Transport }
+  /** A request is on its way. */
+  | { type: 'sending'; transport: Transport }
+  /** A request finished: show it and add it to the history. */
+  | { type: 'outcome'; entry: HistoryEntry }
+  /** The whole history, newest first. */
+  | { type: 'history'; entries: HistoryEntry[] }
+  /** How two history entries differ. */
+  | { type: 'comparison'; a: string; b: string; rows: OutputComparison[]; error?: string };
+
+/** Page → host. */
+export type PredictFromPage =
+  | { type: 'send'; text: string; transport: Transport }
+  /** The example request in a format (V2 tensors or V1 instances). */
+  | { type: 'example'; format: RequestFormat }
+  | { type: 'replay'; id: string }
+  | { type: 'compare'; a: string; b: string }
+  | { type: 'copyAs'; kind: CopyKind; text: string; transport: Transport }
+  | { type: 'clearHistory' }
+  | { type: 'startDeployment' };
+
+/** UI state the page keeps with setState; the serializer reads `deployment` to reopen the panel. */
+export interface PredictPageState {
+  deployment: string;
+  text?: string;
+  transport?: Transport;
+  format?: RequestFormat;
+  view?: 'table' | 'raw';
+  /** History entry shown in the result area. */
+  shown?: string;
+  /** Entries ticked for comparison. */
+  compare?: string[];
+}
