@@ -3,6 +3,7 @@ import type { LocalServer, ServerState } from './services/localServer';
 import type { RegistryService } from './services/registryService';
 import type { ModelDeckOutput } from './logs/output';
 import type { PanelInfo, Panels } from './panels/panels';
+import type { KServeService } from './services/kserveService';
 
 /** What `activate()` returns: a read-only view for other extensions and for tests. */
 export interface ModelDeckApi {
@@ -17,9 +18,18 @@ export interface ModelDeckApi {
   panels(): PanelInfo[];
   /** What the deployment's predict panel last showed: the answer (or why there was none). */
   lastPrediction(deployment: string): { ok: boolean; transport: string; outputs: string[]; error?: string; source: string } | undefined;
+  /** KServe: the remote deployments the Deployments view shows (re-read now), and a followed log's lines. */
+  kserve: {
+    remote(): Promise<{ kind: string; context?: string; namespace?: string; message?: string; items: { name: string; state: string; url?: string; reason?: string; replicas: { ready: number; total: number } }[] }>;
+    logLines(namespace: string, name: string): string[];
+    /** Deploy to KServe without the confirmation prompts (tests, other extensions): applied and watched until Ready or failed. */
+    deploy(name: string): Promise<{ ready: boolean; url?: string; reasons?: string[] }>;
+    /** Stores (or with '' removes) the inference bearer token of the current context, as "Set KServe Token…" does. */
+    setInferenceToken(token: string): Promise<void>;
+  };
 }
 
-export function createApi(server: LocalServer, deployments: DeploymentService, registry: RegistryService, output: ModelDeckOutput, panels: Panels): ModelDeckApi {
+export function createApi(server: LocalServer, deployments: DeploymentService, registry: RegistryService, output: ModelDeckOutput, panels: Panels, kserve: KServeService): ModelDeckApi {
   return {
     serverState: () => ({ ...server.state }),
     deployments: () =>
@@ -44,6 +54,20 @@ export function createApi(server: LocalServer, deployments: DeploymentService, r
       if (!e) return undefined;
       const o = e.outcome;
       return { ok: o.ok, transport: e.transport, source: e.source, outputs: o.ok ? o.outputs.map((t) => t.name) : [], ...(o.ok ? {} : { error: o.error }) };
+    },
+    kserve: {
+      remote: async () => {
+        await kserve.refresh();
+        const r = kserve.remoteState;
+        if (r.kind === 'ok') return { kind: r.kind, context: r.context, namespace: r.namespace, items: r.items.map((i) => ({ name: i.name, state: i.state, replicas: { ready: i.replicas.ready, total: i.replicas.total }, ...(i.url ? { url: i.url } : {}), ...(i.reason ? { reason: i.reason } : {}) })) };
+        return { kind: r.kind, items: [], ...(r.kind === 'error' ? { message: r.message } : {}) };
+      },
+      logLines: (namespace, name) => kserve.documents.logLines(namespace, name),
+      deploy: async (name) => {
+        const r = await kserve.deployToKServe(name, { confirm: false });
+        return r.ready ? { ready: true, ...(r.url ? { url: r.url } : {}) } : { ready: false, reasons: r.reasons };
+      },
+      setInferenceToken: async (token) => kserve.setInferenceToken((await kserve.connect()).context, token),
     },
   };
 }

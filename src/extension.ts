@@ -9,8 +9,11 @@ import { DeploymentLogDocuments, LOG_SCHEME } from './logs/deploymentLogDocument
 import { ModelDeckOutput } from './logs/output';
 import { InferenceClient } from './core/predict/inferenceClient';
 import { Panels } from './panels/panels';
+import { LocalPredictSource, RemotePredictSource } from './panels/predict/predictSource';
 import { PredictHistoryStore } from './panels/predict/predictHistoryStore';
 import { DeploymentService } from './services/deploymentService';
+import { KServeService } from './services/kserveService';
+import { KSERVE_SCHEME, KServeDocuments } from './logs/kserveDocuments';
 import { LocalServer } from './services/localServer';
 import { RegistryService } from './services/registryService';
 import { DeploymentsTreeProvider } from './views/deploymentsTree';
@@ -27,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
   context.subscriptions.push(store);
   const output = store.add(new ModelDeckOutput());
   const registry = store.add(new RegistryService());
-  server = store.add(
+  const localServer = store.add(
     new LocalServer(output, () => {
       const settings = readSettings();
       return {
@@ -38,11 +41,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
       };
     }),
   );
-  const deployments = store.add(new DeploymentService(server, context.workspaceState, output));
+  server = localServer;
+  const deployments = store.add(new DeploymentService(localServer, context.workspaceState, output));
   const modelsTree = new ModelsTreeProvider(registry);
-  const deploymentsTree = new DeploymentsTreeProvider(deployments);
+  const kserveDocuments = store.add(new KServeDocuments());
+  store.add(vscode.workspace.registerTextDocumentContentProvider(KSERVE_SCHEME, kserveDocuments));
+  const kserve = store.add(new KServeService(context.workspaceState, context.secrets, deployments, registry, output, kserveDocuments));
+  const deploymentsTree = new DeploymentsTreeProvider(deployments, kserve);
   store.add(vscode.window.createTreeView(ViewIds.models, { treeDataProvider: modelsTree, showCollapseAll: true }));
   const deploymentsView = store.add(vscode.window.createTreeView(ViewIds.deployments, { treeDataProvider: deploymentsTree }));
+  // Remote (KServe) rows are re-read only while someone can see them.
+  kserve.setVisible(deploymentsView.visible);
+  store.add(deploymentsView.onDidChangeVisibility((e) => kserve.setVisible(e.visible)));
   store.add(vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, store.add(new DeploymentLogDocuments(output))));
   store.add(createServerStatusBar(server));
   const loaded = Promise.all([registry.refresh(), deployments.reloadFiles()]).then(() => undefined);
@@ -51,20 +61,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
   store.add({ dispose: () => inference.dispose() });
   const panels = store.add(
     new Panels(
-      { extensionUri: context.extensionUri, registry, deployments, output },
-      { extensionUri: context.extensionUri, deployments, registry, server, client: inference, history: new PredictHistoryStore(context.workspaceState), output },
+      { extensionUri: context.extensionUri, registry, deployments, output, deployToKServe: (name: string) => kserve.deployToKServe(name) },
+      { extensionUri: context.extensionUri, client: inference, history: new PredictHistoryStore(context.workspaceState), output },
+      {
+        local: (name) => new LocalPredictSource(name, deployments, localServer, registry),
+        remote: (ctx, namespace, name) => new RemotePredictSource(ctx, namespace, name, kserve, registry),
+      },
       () => loaded,
     ),
   );
   store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry)));
-  for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView, panels })) store.add(d);
+  for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView, panels, kserve })) store.add(d);
   store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void deployments.restoreRunning()));
 
   await loaded;
   // Deployments left running last time come back (only in a trusted workspace).
   void deployments.restoreRunning();
   output.info(`ModelDeck activated: registries ${registry.roots().map((r) => r.root).join(', ') || '(no folder open)'}`);
-  return createApi(server, deployments, registry, output, panels);
+  return createApi(server, deployments, registry, output, panels, kserve);
 }
 
 /** Stops the server gracefully before the extension host goes away. */

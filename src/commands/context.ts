@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { ModelDeckOutput } from '../logs/output';
 import type { Panels } from '../panels/panels';
 import type { DeploymentService } from '../services/deploymentService';
+import type { KServeService } from '../services/kserveService';
 import type { LocalServer } from '../services/localServer';
 import type { RegistryService } from '../services/registryService';
 import type { DeploymentsNode, DeploymentsTreeProvider } from '../views/deploymentsTree';
@@ -18,4 +19,5 @@ export interface CommandContext {
   deploymentsTree: DeploymentsTreeProvider;
   deploymentsView: vscode.TreeView<DeploymentsNode>;
   panels: Panels;
+  kserve: KServeService;
 }

@@ -11,6 +11,11 @@ import { registerModelVersion } from './registerModelVersion';
 import { restartServer, serverActions, stopServer } from './serverCommands';
 import { serveModel } from './serveModel';
 import { showLogs } from './showLogs';
+import { selectKServeContext, setKServeToken } from './kserve/clusterAccess';
+import { deployToKServeCommand } from './kserve/deployToKServe';
+import { generateRuntimeFiles } from './kserve/generateRuntimeFiles';
+import { predictRemote } from './kserve/predictRemote';
+import { deleteRemote, refreshRemote, showRemoteLogs, startRemote, stopRemote, whyNotReady } from './kserve/remoteActions';
 import { copyCurl, copyText, openDeploymentFile, openModelJson, refresh, revealInExplorer } from './smallCommands';
 
 type Handler = (ctx: CommandContext, arg?: unknown) => Promise<unknown>;
@@ -37,6 +42,17 @@ const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.serverRestart]: { title: 'Restart Server', run: restartServer },
   [CommandIds.serverStop]: { title: 'Stop Server', run: stopServer },
   'modeldeck.copyText': { title: 'Copy', run: copyText },
+  [CommandIds.kserveSelectContext]: { title: 'Select KServe Context', run: selectKServeContext },
+  [CommandIds.kserveSetToken]: { title: 'Set KServe Token', run: setKServeToken },
+  [CommandIds.kserveDeploy]: { title: 'Deploy to KServe', run: deployToKServeCommand },
+  [CommandIds.kserveWhyNotReady]: { title: 'Why Not Ready?', run: whyNotReady },
+  [CommandIds.kserveStop]: { title: 'Stop KServe Deployment', run: stopRemote },
+  [CommandIds.kserveStart]: { title: 'Start KServe Deployment', run: startRemote },
+  [CommandIds.kserveDelete]: { title: 'Delete KServe Deployment', run: deleteRemote },
+  [CommandIds.kserveShowLogs]: { title: 'Show KServe Logs', run: showRemoteLogs },
+  [CommandIds.kservePredict]: { title: 'Predict on KServe Deployment', run: predictRemote },
+  [CommandIds.kserveRefresh]: { title: 'Refresh KServe', run: refreshRemote },
+  [CommandIds.kserveGenerateRuntimeFiles]: { title: 'Generate KServe Runtime Files', run: generateRuntimeFiles },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -23,6 +23,20 @@ export const CommandIds = {
   serverActions: 'modeldeck.server.actions',
   serverRestart: 'modeldeck.server.restart',
   serverStop: 'modeldeck.server.stop',
+  /** KServe: pick the kubeconfig context and namespace (remembered per workspace). */
+  kserveSelectContext: 'modeldeck.kserve.selectContext',
+  /** KServe: a bearer token into SecretStorage. */
+  kserveSetToken: 'modeldeck.kserve.setToken',
+  /** Deploy a servingTool "kserve" deployment: diff/preview, server-side apply, watch until Ready. */
+  kserveDeploy: 'modeldeck.kserve.deploy',
+  kserveWhyNotReady: 'modeldeck.kserve.whyNotReady',
+  kserveStop: 'modeldeck.kserve.stop',
+  kserveStart: 'modeldeck.kserve.start',
+  kserveDelete: 'modeldeck.kserve.delete',
+  kserveShowLogs: 'modeldeck.kserve.showLogs',
+  kservePredict: 'modeldeck.kserve.predict',
+  kserveRefresh: 'modeldeck.kserve.refresh',
+  kserveGenerateRuntimeFiles: 'modeldeck.kserve.generateRuntimeFiles',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

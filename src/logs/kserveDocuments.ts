@@ -139,7 +139,10 @@ export function kserveUri(path: string): vscode.Uri {
   return vscode.Uri.from({ scheme: KSERVE_SCHEME, path });
 }
 
-/** Beside the editor in use, or in the editor area when none is open (no empty group on the left). */
+/**
+ * Beside what is in front (a text editor or a panel such as the deployment form, which must stay in
+ * view), or in the editor area when nothing is open (no empty group on the left).
+ */
 function besideOrActive(): vscode.ViewColumn {
-  return vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+  return vscode.window.tabGroups.activeTabGroup.activeTab ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
 }

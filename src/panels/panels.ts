@@ -3,6 +3,8 @@ import { defaultForm } from '../core/deployment/deploymentForm';
 import { Disposable } from '../common/lifecycle';
 import { DeploymentFormPanel, type FormInit, type FormPanelDeps } from './deploymentForm/deploymentFormPanel';
 import { PredictPanel, type PredictPanelDeps } from './predict/predictPanel';
+import { parseRemoteKey, remoteKey } from '../core/predict/remoteKey';
+import type { PredictSource } from './predict/predictSource';
 import { DEPLOYMENT_FORM_VIEW_TYPE, type FormPageState } from './protocols/deploymentFormProtocol';
 import { PREDICT_VIEW_TYPE, type PredictPageState } from './protocols/predictProtocol';
 
@@ -10,13 +12,20 @@ import { PREDICT_VIEW_TYPE, type PredictPageState } from './protocols/predictPro
 export interface PanelInfo {
   viewType: string;
   title: string;
-  /** The deployment a predict panel talks to, or a form edits. */
+  /** The deployment a predict panel talks to (a remote one as `kserve:<context>/<namespace>/<name>`), or a form edits. */
   deployment?: string;
   visible: boolean;
 }
 
+/** Makes the {@link PredictSource} of a local deployment or a remote InferenceService. */
+export interface PredictSources {
+  local(name: string): PredictSource;
+  remote(context: string, namespace: string, name: string): PredictSource;
+}
+
 /**
- * Every ModelDeck webview panel: at most one predict panel per deployment and one form per edited
+ * Every ModelDeck webview panel: at most one predict panel per deployment (local, or remote on
+ * KServe) and one form per edited
  * deployment (opening again reveals it), and the serializers that bring them back after a window
  * reload from the state their pages kept.
  */
@@ -27,6 +36,7 @@ export class Panels extends Disposable {
   constructor(
     private readonly formDeps: Omit<FormPanelDeps, 'openPredict'>,
     private readonly predictDeps: PredictPanelDeps,
+    private readonly sources: PredictSources,
     /** Resolves once deployment files and registries are read (restored panels need them). */
     private readonly loaded: () => Promise<void>,
   ) {
@@ -51,7 +61,7 @@ export class Panels extends Disposable {
             return;
           }
           await this.loaded();
-          this.trackPredict(new PredictPanel(panel, this.predictDeps, state.deployment));
+          this.trackPredict(new PredictPanel(panel, this.predictDeps, this.sourceFor(state.deployment)));
         },
       }),
     );
@@ -83,7 +93,17 @@ export class Panels extends Disposable {
     }
     const empty = vscode.window.tabGroups.all.every((g) => g.tabs.length === 0);
     const column = empty ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside;
-    return this.trackPredict(PredictPanel.create(this.predictDeps, deployment, column, opts.preserveFocus));
+    return this.trackPredict(PredictPanel.create(this.predictDeps, this.sourceFor(deployment), column, opts.preserveFocus));
+  }
+
+  /** The predict panel of an InferenceService on KServe (same panel, requests through the cluster's ingress). */
+  openRemotePredict(context: string, namespace: string, name: string, opts: { preserveFocus?: boolean; beside?: vscode.ViewColumn } = {}): PredictPanel {
+    return this.openPredict(remoteKey(context, namespace, name), opts);
+  }
+
+  private sourceFor(key: string): PredictSource {
+    const remote = parseRemoteKey(key);
+    return remote ? this.sources.remote(remote.context, remote.namespace, remote.name) : this.sources.local(key);
   }
 
   predictPanel(deployment: string): PredictPanel | undefined {

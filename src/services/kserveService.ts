@@ -52,6 +52,8 @@ export class KServeService extends Disposable {
   readonly onDidChange = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  /** Bumped whenever how requests reach a service may have changed (ingress setting, a token). */
+  accessGeneration = 0;
 
   constructor(
     private readonly memento: vscode.Memento,
@@ -65,7 +67,10 @@ export class KServeService extends Disposable {
     this.register(deployments.onDidChange(() => this.onFilesChanged()));
     this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('modeldeck.kserve')) void this.refresh();
+        if (e.affectsConfiguration('modeldeck.kserve')) {
+          this.accessGeneration++;
+          void this.refresh();
+        }
       }),
     );
   }
@@ -120,6 +125,8 @@ export class KServeService extends Disposable {
   async setInferenceToken(context: string, token: string): Promise<void> {
     if (token) await this.secrets.store(INFERENCE_TOKEN_KEY_PREFIX + context, token);
     else await this.secrets.delete(INFERENCE_TOKEN_KEY_PREFIX + context);
+    this.accessGeneration++;
+    this.changed.fire();
   }
 
   /**

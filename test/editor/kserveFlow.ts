@@ -8,12 +8,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { FakeKubeApi } from '../support/fakeKubeApi';
 import { EXAMPLE_REGISTRY, FIXTURE_MODELS, tempRegistry } from '../support/registryCopy';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { dismissNotifications, expandPane, pageText, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
-import type { StepOutcome } from './uiFlow';
+import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
+import { chooseOption, fillField, webviewFrame } from './lib/webview';
+import { runSteps, type StepOutcome } from './lib/steps';
 
 export interface KServeFlowContext {
   page: Page;
@@ -80,7 +81,7 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
   ]);
   // The "cluster's" model server: --any-host because requests arrive with the service's Host.
   const server: ServerProcess = await startServerProcess(['--registry', registry, '--model-control', 'explicit', '--any-host']);
-  const fake = await FakeKubeApi.start({ modelServerUrl: server.url });
+  const fake = await FakeKubeApi.start({ modelServerUrl: server.url, modelServerGrpc: `127.0.0.1:${server.grpcPort}` });
   const kubeconfig = fake.writeKubeconfig(join(workspace, '.kube'), { context: 'fake-kserve' });
   // Point the extension at the test cluster: a kubeconfig path and the ingress address (a cluster
   // without DNS for example.com), as a user would in the workspace settings.
@@ -89,19 +90,14 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
   writeFileSync(settingsFile, JSON.stringify({ ...settings, 'modeldeck.kserve.kubeconfig': kubeconfig, 'modeldeck.kserve.ingressUrl': fake.ingressUrl }, null, 2));
   const deploymentsDir = join(workspace, '.modeldeck', 'deployments');
   mkdirSync(deploymentsDir, { recursive: true });
+  // iris-kserve is made in the deployment form; the broken one is a file from the start.
   const irisFile = join(deploymentsDir, `${NAME}.json`);
-  const iris = {
-    name: NAME,
-    model: { name: 'iris', version: 2 },
-    servingTool: 'kserve',
-    kserve: { storageUri: 's3://models/{model}/{version}' },
-  };
-  writeFileSync(irisFile, JSON.stringify(iris, null, 2));
   writeFileSync(
     join(deploymentsDir, `${BROKEN}.json`),
     JSON.stringify({ name: BROKEN, model: { name: 'broken', version: 1 }, servingTool: 'kserve', kserve: { storageUri: 'gs://models/broken/1' } }, null, 2),
   );
 
+  let form: Frame | undefined;
   const steps: [string, string, () => Promise<void>][] = [
     ['"Select KServe Context and Namespace…" lists the kubeconfig\'s context; the view shows the KServe group for it', 'kserve-context', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
@@ -117,11 +113,17 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
       await input.fill(NS);
       await input.press('Enter');
       await remoteRow(page, 'KServe', /fake-kserve · ml-team/, 20_000);
-      await remoteRow(page, NAME, /KServe · iris 2/, 10_000);
+      await remoteRow(page, BROKEN, /KServe · broken 1/, 10_000);
     }],
-    ['"Deploy to KServe" previews the InferenceService YAML and asks before creating it', 'kserve-deploy-confirm', async () => {
-      await runCommand(page, 'ModelDeck: Deploy to KServe');
-      await pickQuickItem(page, NAME);
+    ['the deployment form with Serving tool "KServe": Deploy saves the file, previews the InferenceService YAML and asks before creating it', 'kserve-deploy-confirm', async () => {
+      await runCommand(page, 'ModelDeck: Deploy…');
+      form = await webviewFrame(page, 'deploymentForm.js', 'Deploy a model');
+      await fillField(form, 'name', NAME);
+      await chooseOption(form.locator('vscode-single-select[data-key="model.name"]'), 'iris');
+      await form.locator('vscode-radio[value="kserve"]').click();
+      await fillField(form, 'kserve.storageUri', 's3://models/{model}/{version}');
+      await screenshots.take(page, 'kserve-form');
+      await form.locator('vscode-button[data-action="deploy"]').click();
       await pollFor('the manifest preview', 20_000, async () =>
         (await editorTexts(page)).some((t) => t.includes('kind: InferenceService') && t.includes(`name: ${NAME}`) && t.includes('storageUri: s3://models/iris/2')) ? true : undefined,
       );
@@ -129,7 +131,13 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
       await screenshots.take(page, 'kserve-deploy-dialog');
       await dialogButton(page, new RegExp(`Create InferenceService ${NAME} in fake-kserve/${NS}\\?`), 'Apply');
     }],
-    ['it turns Ready in the Deployments view with its URL, replicas and model', 'kserve-ready', async () => {
+    ['it turns Ready in the Deployments view with its URL, replicas and model; the form says so', 'kserve-ready', async () => {
+      await pollFor('"is Ready on KServe" in the form\'s status line', 60_000, async () => {
+        const t = await form!.locator('.actions .status').innerText();
+        if (/not Ready|failed|Fix the/i.test(t)) throw new Error(`Deploy failed: ${t}`);
+        return t.includes(`"${NAME}" is Ready on KServe at http://${NAME}.${NS}.example.com`) ? true : undefined;
+      });
+      if (JSON.parse(readFileSync(irisFile, 'utf8')).servingTool !== 'kserve') throw new Error(`the form did not save ${irisFile} with servingTool "kserve"`);
       const row = await remoteRow(page, NAME, /Ready · iris v2 · 1\/1 ready · http:\/\/iris-kserve\.ml-team\.example\.com/, 60_000);
       await pollFor('the "is Ready on KServe" notification', 20_000, async () =>
         ((await page.locator('.notification-toast').allInnerTexts()).some((t) => t.includes(`${NAME} is Ready on KServe at http://${NAME}.${NS}.example.com`)) ? true : undefined),
@@ -137,17 +145,23 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
       await remoteRow(page, 'URL:', new RegExp(`http://${NAME}\\.${NS}\\.example\\.com`), 5_000);
       if (!row) throw new Error('no row');
     }],
-    ['a prediction against the remote URL (through the ingress with the Host header) answers with the model\'s output', 'kserve-predict', async () => {
+    ['"Predict on KServe Deployment" opens the predict panel: the example goes through the ingress with the Host header and answers with top-k', 'kserve-predict', async () => {
       await dismissNotifications(page);
-      const example = JSON.parse(readFileSync(join(workspace, 'models/iris/2/model.json'), 'utf8')).input_example;
-      const res = await fetch(`${server.url}/v2/models/${NAME}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(example) });
-      if (res.status !== 200) throw new Error(`the cluster's model server does not serve ${NAME}: ${res.status} ${await res.text()}`);
+      await runCommand(page, 'View: Close All Editor Groups');
       await runCommand(page, 'ModelDeck: Predict on KServe Deployment');
       await pickQuickItem(page, NAME);
-      await pollFor('the prediction document', 30_000, async () => {
-        const texts = await editorTexts(page);
-        return texts.some((t) => t.includes(`POST ${fake.ingressUrl}/v2/models/${NAME}/infer`) && t.includes(`Host: ${NAME}.${NS}.example.com`) && /HTTP 200/.test(t) && t.includes('"model_name": "iris-kserve"')) ? true : undefined;
+      const predict = await webviewFrame(page, 'predict.js', `Predict: ${NAME} on KServe`);
+      await pollFor('the remote answer in the panel', 30_000, async () => {
+        const target = await predict.locator('.target').innerText();
+        const status = await predict.locator('.result-status').innerText();
+        if (status.startsWith('✗')) throw new Error(`the panel shows a failure: ${status}`);
+        return target.includes(`KServe fake-kserve/${NS}`) && target.includes(`REST ${fake.ingressUrl} (Host: ${NAME}.${NS}.example.com)`) && status.startsWith(`✓ REST JSON · ${NAME} v2`) ? true : undefined;
       });
+      const top = await predict.locator('.result [data-output="top-probabilities"]').innerText();
+      if (!/virginica[\s\S]*versicolor/.test(top)) throw new Error(`top-k table without the example's classes:\n${top}`);
+      // The ingress really carried it: the queue-proxy access log of the predictor pod has the request.
+      const logged = fake.podsOf(NS, NAME).flatMap((p) => fake.logOf(NS, p.metadata.name, 'queue-proxy'));
+      if (!logged.some((l) => l.includes(`/v2/models/${NAME}/infer`))) throw new Error(`no infer request in queue-proxy's log:\n${logged.join('\n')}`);
     }],
     ['Show Logs follows the pods: kserve-container, queue-proxy and storage-initializer lines, live', 'kserve-logs', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
@@ -176,7 +190,8 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
     }],
     ['an update shows the diff against the cluster before applying it, then rolls out', 'kserve-update-diff', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
-      writeFileSync(irisFile, JSON.stringify({ ...iris, resources: { minReplicas: 1, maxReplicas: 3 } }, null, 2));
+      const saved = JSON.parse(readFileSync(irisFile, 'utf8')) as { resources?: Record<string, unknown> };
+      writeFileSync(irisFile, JSON.stringify({ ...saved, resources: { ...saved.resources, minReplicas: 1, maxReplicas: 3 } }, null, 2));
       await remoteRow(page, NAME, /Ready/, 10_000);
       await pollFor('the deployment file reloaded', 10_000, async () => true);
       await page.waitForTimeout(1_000);
@@ -214,25 +229,9 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
     }],
   ];
 
-  const outcomes: StepOutcome[] = [];
+  let outcomes: StepOutcome[] = [];
   try {
-    for (const [name, shot, fn] of steps) {
-      const started = Date.now();
-      try {
-        await fn();
-        await page.waitForTimeout(300);
-        await screenshots.take(page, shot);
-        outcomes.push({ name, ok: true, ms: Date.now() - started });
-        console.log(`  ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
-        await screenshots.failure(page, shot);
-        outcomes.push({ name, ok: false, ms: Date.now() - started, error });
-        console.log(`  FAIL ${name}: ${error}`);
-        console.log(`  --- page text ---\n${(await pageText(page)).slice(0, 2000)}\n  -----------------`);
-        break; // later steps build on this one
-      }
-    }
+    outcomes = await runSteps(page, screenshots, steps);
   } finally {
     await fake.close().catch(() => undefined);
     await server.stop().catch(() => undefined);

@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { dismissNotifications, expandPane, pageText, paneRowsText, pickQuickItem, pollFor, runCommand, waitForWorkbench, type Screenshots } from './lib/browser';
+import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, waitForWorkbench, type Screenshots } from './lib/browser';
 import { chooseOption, fieldError, fillField, webviewFrame } from './lib/webview';
-import type { StepOutcome } from './uiFlow';
+import { runSteps, type StepOutcome } from './lib/steps';
 
 export interface PanelsFlowContext {
   page: Page;
@@ -198,25 +198,7 @@ export async function runPanelsFlow(ctx: PanelsFlowContext): Promise<StepOutcome
     }],
   ];
 
-  const outcomes: StepOutcome[] = [];
-  for (const [name, shot, fn] of steps) {
-    const started = Date.now();
-    try {
-      await fn();
-      await page.waitForTimeout(300);
-      await screenshots.take(page, shot);
-      outcomes.push({ name, ok: true, ms: Date.now() - started });
-      console.log(`  ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      await screenshots.failure(page, shot);
-      outcomes.push({ name, ok: false, ms: Date.now() - started, error });
-      console.log(`  FAIL ${name}: ${error}`);
-      console.log(`  --- page text ---\n${(await pageText(page)).slice(0, 2000)}\n  -----------------`);
-      break; // later steps build on this one
-    }
-  }
-  return outcomes;
+  return runSteps(page, screenshots, steps);
 }
 
 /** Waits for a successful answer over `via` and checks it shows the iris outputs with labels. */

@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core';
 import { expandPane, pageText, paneRowsText, pollFor, runCommand, waitForWorkbench, type Screenshots } from './lib/browser';
 import { findProcesses } from './lib/codeServer';
-import type { StepOutcome } from './uiFlow';
+import { runSteps, type StepOutcome } from './lib/steps';
 
 export interface RestrictedFlowContext {
   page: Page;
@@ -40,20 +40,5 @@ export async function runRestrictedFlow(ctx: RestrictedFlowContext): Promise<Ste
       await page.keyboard.press('Escape').catch(() => undefined);
     }],
   ];
-  const outcomes: StepOutcome[] = [];
-  for (const [name, shot, body] of steps) {
-    const started = Date.now();
-    try {
-      await body();
-      await screenshots.take(page, shot);
-      outcomes.push({ name, ok: true, ms: Date.now() - started });
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      await screenshots.failure(page, shot);
-      outcomes.push({ name, ok: false, ms: Date.now() - started, error });
-      console.log(`  FAIL ${name}: ${error}\n${(await pageText(page)).slice(0, 2000)}`);
-      break;
-    }
-  }
-  return outcomes;
+  return runSteps(page, screenshots, steps);
 }

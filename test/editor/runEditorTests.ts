@@ -20,13 +20,16 @@ import {
   findProcesses,
   installVsix,
   makeCodeServerDirs,
+  quietUserSettings,
   setupEditorTools,
   startCodeServer,
   type EditorToolPaths,
   type RunningCodeServer,
 } from './lib/codeServer';
 import { runPayloadSuite } from './lib/payload';
+import { runKServeFlow } from './kserveFlow';
 import { runPanelsFlow } from './panelsFlow';
+import { runRestrictedFlow } from './restrictedFlow';
 import { runUiFlow } from './uiFlow';
 
 const repoRoot = resolve(__dirname, '../..');
@@ -153,9 +156,33 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
       const panelSteps = await timed('panels flow', () => runPanelsFlow({ page, workspace, screenshots: shots }));
       for (const s of panelSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
       steps.push(...panelSteps);
+      // KServe against the fake cluster, on the same workbench.
+      const kserveSteps = await timed('KServe flow', () => runKServeFlow({ page, workspace, screenshots: shots }));
+      for (const s of kserveSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
+      steps.push(...kserveSteps);
     } else {
       record('ui: deployment form and predict panel flow', 'skipped', 'not run: the main UI flow failed');
     }
+    if (steps.some((s) => !s.ok)) console.log(`[editor] code-server log (tail):\n${server.logTail(30)}`);
+    await page.context().close().catch(() => undefined);
+  } finally {
+    await server?.stop();
+    killLeftovers(root);
+  }
+}
+
+/** A second code-server with workspace trust on: the workspace opens in Restricted Mode. */
+async function restrictedPhase(tools: EditorToolPaths, browser: Browser, vsix: string, tmp: string, shots: Screenshots): Promise<void> {
+  const root = join(tmp, 'restricted');
+  const dirs = makeCodeServerDirs(root, { ...quietUserSettings, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always' });
+  const workspace = prepareWorkspace(join(root, 'workspace'));
+  installVsix(tools, dirs, vsix);
+  let server: RunningCodeServer | undefined;
+  try {
+    server = await timed('start code-server (restricted)', () => startCodeServer({ tools, dirs, folder: workspace, workspaceTrust: true }));
+    const { page } = await newPage(browser);
+    const steps = await timed('restricted flow', () => runRestrictedFlow({ page, serverUrl: server!.url, workspace, extensionsDir: dirs.extensionsDir, screenshots: shots }));
+    for (const s of steps) record(`restricted: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
     if (steps.some((s) => !s.ok)) console.log(`[editor] code-server log (tail):\n${server.logTail(30)}`);
     await page.context().close().catch(() => undefined);
   } finally {
@@ -232,6 +259,9 @@ async function main(): Promise<number> {
   try {
     if (only !== 'suite') {
       try { await uiPhase(tools, browser, vsix, tmp, shots); } catch (e) { record('ui: phase', 'failed', String(e)); }
+    }
+    if (only !== 'suite') {
+      try { await restrictedPhase(tools, browser, vsix, tmp, shots); } catch (e) { record('restricted: phase', 'failed', String(e)); }
     }
     if (only !== 'ui') {
       try { await suitePhase(tools, browser, vsix, tmp, shots); } catch (e) { record('suite: phase', 'failed', String(e)); }

@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { inferUrlOf } from './suite/api';
 import {
-  dismissNotifications,
   expandPane,
-  pageText,
   paneRowsText,
   pickQuickItem,
   pollFor,
@@ -30,12 +28,8 @@ export interface UiFlowContext {
   screenshots: Screenshots;
 }
 
-export interface StepOutcome {
-  name: string;
-  ok: boolean;
-  ms: number;
-  error?: string;
-}
+import { runSteps, type StepOutcome } from './lib/steps';
+export type { StepOutcome } from './lib/steps';
 
 const SERVER_SCRIPT = 'dist/server.js';
 
@@ -185,25 +179,7 @@ export async function runUiFlow(ctx: UiFlowContext): Promise<StepOutcome[]> {
     }],
   ];
 
-  for (const [name, shot, fn, blocking = true] of steps) {
-    const started = Date.now();
-    try {
-      await fn();
-      await page.waitForTimeout(300); // let the last render settle for the screenshot
-      await screenshots.take(page, shot);
-      outcomes.push({ name, ok: true, ms: Date.now() - started });
-      console.log(`  ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      await screenshots.failure(page, shot);
-      outcomes.push({ name, ok: false, ms: Date.now() - started, error });
-      console.log(`  FAIL ${name}: ${error}`);
-      console.log(`  --- page text ---\n${(await pageText(page)).slice(0, 3000)}\n  -----------------`);
-      if (blocking) break;
-      await page.keyboard.press('Escape').catch(() => undefined);
-    }
-  }
-  await dismissNotifications(page).catch(() => undefined);
+  outcomes.push(...(await runSteps(page, screenshots, steps)));
   return outcomes;
 }
 

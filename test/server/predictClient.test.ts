@@ -157,7 +157,7 @@ describe('predict client against a real server', () => {
     const text = exampleRequestText(iris, IRIS_EXAMPLE, 'v2');
     const port = await closedPort();
     const rest = await client.send({ httpUrl: `http://127.0.0.1:${port}`, model: 'iris' }, request(text), 'rest-json', iris);
-    assert.match(!rest.ok ? rest.error : '', new RegExp(`^could not reach http://127\\.0\\.0\\.1:${port}: fetch failed \\(ECONNREFUSED\\)`));
+    assert.match(!rest.ok ? rest.error : '', new RegExp(`^could not reach http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`));
     const grpc = await client.send({ httpUrl: `http://127.0.0.1:${port}`, grpcAddress: `127.0.0.1:${port}`, model: 'iris' }, request(text), 'grpc', iris);
     assert.equal(grpc.ok, false);
     assert.equal(!grpc.ok && grpc.status, 'gRPC UNAVAILABLE');

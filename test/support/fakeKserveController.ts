@@ -10,7 +10,8 @@
  * {deployment}`, with the registry model and version from ModelDeck's annotations; a load that
  * fails becomes status.modelStatus.lastFailureInfo, a crash-looping kserve-container and events.
  * The ingress gateway routes `Host: <name>.<namespace>.<domain>` (status.url's host) to that server,
- * so predictions really run; it wakes a service scaled to zero (minReplicas 0 and idle), like
+ * so predictions really run; on the same port, like Istio's gateway, it takes gRPC (cleartext
+ * HTTP/2) and routes it by :authority to the server's gRPC port; it wakes a service scaled to zero (minReplicas 0 and idle), like
  * Knative's activator. The stop annotation removes the pods and unloads the model.
  *
  * Not modelled: several replicas (one pod per component), real transformer containers (the
@@ -18,7 +19,10 @@
  * several namespaces holding the same service name (one ModelDeck deployment per name).
  */
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Duplex } from 'node:stream';
 import type { FakeKubeApi } from './fakeKubeApi';
 
 /** How long each step takes (ms), and the crash loop's restart count. */
@@ -56,18 +60,49 @@ interface Service {
 export class KServeControllerSim {
   private readonly timings: ControllerTimings;
   private readonly services = new Map<string, Service>();
-  private readonly ingress: http.Server;
+  /** One port for HTTP/1.1 and cleartext HTTP/2: a connection is handed to one of the two by its first bytes. */
+  private readonly ingress: net.Server;
+  private readonly ingressHttp1: http.Server;
+  private readonly ingressHttp2: http2.Http2Server;
+  private upstreamGrpc: http2.ClientHttp2Session | undefined;
+  private readonly sockets = new Set<net.Socket>();
   private podCounter = 0;
+  /** When set, the gateway demands `Authorization: Bearer <this>` (an authenticating gateway): 401, or gRPC UNAUTHENTICATED. */
+  inferenceToken: string | undefined;
 
   constructor(
     private readonly api: FakeKubeApi,
-    private readonly opts: { modelServerUrl: string; domain: string; timings: Partial<ControllerTimings> },
+    private readonly opts: { modelServerUrl: string; modelServerGrpc?: string; domain: string; timings: Partial<ControllerTimings> },
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-    this.ingress = http.createServer((req, res) => {
+    this.ingressHttp1 = http.createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
         res.end(`fake ingress: ${(err as Error).message}`);
+      });
+    });
+    this.ingressHttp2 = http2.createServer();
+    this.ingressHttp2.on('stream', (stream, headers) => {
+      this.routeGrpc(stream, headers).catch((err: unknown) => {
+        if (!stream.headersSent) stream.respond({ ':status': 502 });
+        stream.end(`fake ingress: ${(err as Error).message}`);
+      });
+    });
+    this.ingress = net.createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        // Prior-knowledge h2c (what gRPC clients send) starts with the connection preface "PRI * HTTP/2.0".
+        if (first.subarray(0, 3).toString('latin1') === 'PRI') {
+          // The HTTP/2 session reads a net.Socket's handle directly, past anything unshifted: it gets
+          // a plain Duplex that replays the first bytes instead.
+          this.ingressHttp2.emit('connection', replaying(socket, first));
+        } else {
+          socket.unshift(first);
+          this.ingressHttp1.emit('connection', socket);
+          socket.resume();
+        }
       });
     });
   }
@@ -86,9 +121,11 @@ export class KServeControllerSim {
       svc.seq++;
       clearInterval(svc.idleTimer);
     }
+    this.upstreamGrpc?.close();
     await new Promise<void>((resolve) => {
       this.ingress.close(() => resolve());
-      this.ingress.closeAllConnections();
+      this.ingressHttp1.closeAllConnections();
+      for (const s of this.sockets) s.destroy();
     });
   }
 
@@ -326,13 +363,82 @@ export class KServeControllerSim {
     return svc.activating;
   }
 
-  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+  /** The ready service a Host (or :authority) names, as the gateway's virtual services route. */
+  private serviceForHost(hostHeader: string): Service | undefined {
+    const host = hostHeader.replace(/:\d+$/, '');
     const svc = [...this.services.values()].find((s) => host === `${s.name}.${s.namespace}.${this.opts.domain}` || host === `${s.name}-predictor.${s.namespace}.${this.opts.domain}`);
-    if (!svc || svc.readyRevision === undefined) {
+    return svc?.readyRevision === undefined ? undefined : svc;
+  }
+
+  /**
+   * A gRPC call: forwarded stream to stream to the model server's gRPC port, :authority and
+   * metadata unchanged; the answer's trailers (grpc-status) passed back as trailers.
+   */
+  private async routeGrpc(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): Promise<void> {
+    const svc = this.serviceForHost(String(headers[':authority'] ?? ''));
+    if (!svc || !this.opts.modelServerGrpc) {
+      stream.respond({ ':status': 404 }, { endStream: true });
+      return;
+    }
+    if (this.inferenceToken !== undefined && headers.authorization !== `Bearer ${this.inferenceToken}`) {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'missing or wrong bearer token' }, { endStream: true });
+      return;
+    }
+    svc.inflight++;
+    svc.lastRequestAt = Date.now();
+    const started = Date.now();
+    const done = (): void => {
+      svc.inflight--;
+      svc.lastRequestAt = Date.now();
+    };
+    if (this.api.podsOf(svc.namespace, svc.name).filter((p) => p.metadata.labels.component === 'predictor').length === 0 && !(await this.activate(svc))) {
+      done();
+      stream.respond({ ':status': 503 }, { endStream: true });
+      return;
+    }
+    if (!this.upstreamGrpc || this.upstreamGrpc.closed || this.upstreamGrpc.destroyed) {
+      this.upstreamGrpc = http2.connect(`http://${this.opts.modelServerGrpc}`);
+      this.upstreamGrpc.on('error', () => undefined);
+    }
+    const forwarded: http2.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') && v !== undefined) forwarded[k] = v;
+    const up = this.upstreamGrpc.request({ ...forwarded, ':method': 'POST', ':path': String(headers[':path']), ':authority': String(headers[':authority']) });
+    let trailers: http2.OutgoingHttpHeaders = {};
+    let grpcStatus = '?';
+    up.on('response', (h) => {
+      const { ':status': status, 'grpc-status': s, 'grpc-message': m, ...rest } = h;
+      // A trailers-only answer carries grpc-status in its headers: sent on as trailers.
+      if (s !== undefined) trailers = { 'grpc-status': s, ...(m !== undefined ? { 'grpc-message': m } : {}) };
+      stream.respond({ ':status': status ?? 200, ...rest }, { waitForTrailers: true });
+    });
+    up.on('trailers', (t) => {
+      trailers = { ...t };
+    });
+    stream.on('wantTrailers', () => {
+      grpcStatus = String(trailers['grpc-status'] ?? '?');
+      stream.sendTrailers(trailers);
+    });
+    up.on('error', (err) => stream.destroy(err));
+    stream.on('error', () => up.close());
+    stream.on('close', () => {
+      done();
+      const pod = this.api.podsOf(svc.namespace, svc.name).find((p) => p.metadata.labels.component === 'predictor');
+      if (pod) this.api.appendLog(svc.namespace, pod.metadata.name, 'queue-proxy', JSON.stringify({ grpcRequest: { path: headers[':path'], grpcStatus, latency: `${((Date.now() - started) / 1000).toFixed(3)}s` } }));
+    });
+    stream.pipe(up);
+    up.pipe(stream);
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const svc = this.serviceForHost(req.headers.host ?? '');
+    if (!svc) {
       // Istio answers a host it has no route for with an empty 404.
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       return void res.end();
+    }
+    if (this.inferenceToken !== undefined && req.headers.authorization !== `Bearer ${this.inferenceToken}`) {
+      res.writeHead(401, { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Bearer' });
+      return void res.end('missing or wrong bearer token');
     }
     svc.inflight++;
     svc.lastRequestAt = Date.now();
@@ -484,4 +590,31 @@ function iso(): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A Duplex over `socket` whose first read yields `first` (bytes already taken off the socket). */
+function replaying(socket: net.Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  duplex.push(first);
+  socket.on('data', (d: Buffer) => {
+    if (!duplex.push(d)) socket.pause();
+  });
+  socket.on('end', () => duplex.push(null));
+  socket.on('error', (err) => duplex.destroy(err));
+  socket.on('close', () => duplex.destroy());
+  return duplex;
 }

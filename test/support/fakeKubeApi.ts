@@ -44,6 +44,8 @@ import type { Ownership } from './fakeServerSideApply';
 export interface FakeKubeOptions {
   /** Base URL of the ModelDeck server that plays every predictor's kserve-container. */
   modelServerUrl: string;
+  /** That server's gRPC address (host:port): the ingress routes gRPC (h2c) there by :authority. */
+  modelServerGrpc?: string;
   /** Namespaces that exist (default: default, ml-team). */
   namespaces?: string[];
   /** Bearer token the kubeconfig carries (default: a random one). */
@@ -113,7 +115,7 @@ export class FakeKubeApi {
   private constructor(private readonly opts: FakeKubeOptions) {
     this.token = opts.token ?? `fake-${randomUUID()}`;
     this.namespaces = new Set(opts.namespaces ?? ['default', 'ml-team']);
-    this.controller = new KServeControllerSim(this, { modelServerUrl: opts.modelServerUrl, domain: opts.domain ?? 'example.com', timings: opts.timings ?? {} });
+    this.controller = new KServeControllerSim(this, { modelServerUrl: opts.modelServerUrl, ...(opts.modelServerGrpc ? { modelServerGrpc: opts.modelServerGrpc } : {}), domain: opts.domain ?? 'example.com', timings: opts.timings ?? {} });
   }
 
   /** Starts the API server and the ingress gateway on 127.0.0.1, ports 0. */
@@ -267,6 +269,11 @@ export class FakeKubeApi {
     }
     this.bump(pod);
     this.emit('pods', 'DELETED', pod);
+  }
+
+  /** Every line a container has logged, over all its instances (tests read it). */
+  logOf(namespace: string, pod: string, container: string): string[] {
+    return (this.logs.get(`${namespace}/${pod}/${container}`) ?? []).flat();
   }
 
   /** Appends a line to the current instance of a container's log (and to every follower). */

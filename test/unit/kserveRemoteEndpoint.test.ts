@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { httpRequest, remoteEndpoint } from '../../src/core/kserve/remoteEndpoint';
+import { remoteEndpoint } from '../../src/core/kserve/remoteEndpoint';
+import { httpRequest } from '../../src/core/net/httpRequest';
 
 describe('remoteEndpoint', () => {
   it('uses status.url directly when there is no ingress address', () => {

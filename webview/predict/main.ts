@@ -126,19 +126,21 @@ function askExample(format: RequestFormat): void {
 
 function renderTarget(metadataError?: string): void {
   if (!target) return;
-  title.textContent = `Predict: ${target.deployment}`;
+  title.textContent = `Predict: ${target.deployment}${target.remote ? ' on KServe' : ''}`;
   const running = target.state === 'running';
   const parts = [
     target.state,
     target.model ? `${target.model}${target.version !== undefined ? ` v${target.version}` : ''}` : '',
     metadata?.executionProvider ?? '',
-    target.restUrl ? `REST ${target.restUrl}` : '',
+    target.remote ? `KServe ${target.remote.context}/${target.remote.namespace}` : '',
+    target.restUrl ? `REST ${target.restUrl}${target.remote?.host ? ` (Host: ${target.remote.host})` : ''}` : '',
+    target.remote?.token ? 'bearer token' : '',
     target.grpcUrl ? `gRPC ${target.grpcUrl}` : '',
     !running && target.reason ? target.reason : '',
   ].filter(Boolean);
   targetLine.textContent = parts.join(' · ');
   targetLine.className = `target ${running ? 'ok-text' : target.state === 'failed' ? 'error-text' : 'muted'}`;
-  startButton.hidden = running || target.state === 'starting' || target.state === 'updating';
+  startButton.hidden = running || target.state === 'starting' || target.state === 'updating' || target.startable === false;
   sendButton.disabled = !running;
   exampleV1.hidden = !formats.includes('v1');
   const sig = metadata
@@ -153,7 +155,7 @@ channel.on({
     target = m.target;
     metadata = m.metadata ?? metadata;
     formats = m.formats;
-    if (ui.deployment !== target.deployment) ui = { deployment: target.deployment };
+    if (ui.deployment !== target.key) ui = { deployment: target.key };
     persist();
     if (first) renderTransports();
     renderTarget(m.metadataError);

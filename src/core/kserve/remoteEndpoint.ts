@@ -3,12 +3,9 @@
  * that gets there. A Ready InferenceService has `status.url` (http://iris.ml-team.example.com);
  * clusters without DNS for that domain are reached through the ingress gateway's address with the
  * service's host in the Host header (KServe's documented `curl -H "Host: …" http://$INGRESS_HOST`).
- * fetch() drops a Host header (undici treats it as forbidden), so requests that set one go through
- * node:http / node:https here. Pure Node, no vscode.
+ * fetch() drops a Host header (undici treats it as forbidden), so requests go through
+ * src/core/net/httpRequest.ts. Pure Node, no vscode.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
-
 /** How to reach a remote deployment. */
 export interface RemoteEndpoint {
   /** Base URL requests are sent to (status.url, or the ingress address). */
@@ -46,41 +43,4 @@ export function remoteEndpoint(statusUrl: string | undefined, opts: RemoteEndpoi
     if (ingress) endpoint.grpcAuthority = external.host;
   }
   return endpoint;
-}
-
-/** An HTTP answer as bytes. */
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-/** One HTTP request that honours every header it is given, Host included; bounded by `timeoutMs`. */
-export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array; timeoutMs?: number } = {}): Promise<HttpAnswer> {
-  const target = new URL(url);
-  const lib = target.protocol === 'https:' ? https : http;
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? Buffer.from(opts.body) : Buffer.from(opts.body);
-  return new Promise((resolve, reject) => {
-    const req = lib.request(
-      target,
-      {
-        method: opts.method ?? (body ? 'POST' : 'GET'),
-        headers: { ...opts.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
-        timeout: opts.timeoutMs ?? 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${target.origin} within ${Math.round((opts.timeoutMs ?? 30_000) / 1000)} s`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

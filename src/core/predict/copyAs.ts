@@ -19,12 +19,43 @@ export interface CopyTarget {
   grpcAddress?: string;
   /** Served (deployment) name. */
   model: string;
+  /** Headers a remote deployment needs (Host through an ingress, Authorization). */
+  headers?: Record<string, string>;
+  /** gRPC :authority (a remote service behind an ingress). */
+  grpcAuthority?: string;
   /** Folder holding open_inference_grpc.proto. */
   protoDir: string;
   meta: ModelMetadataView;
 }
 
 export type CopyKind = 'curl' | 'python' | 'grpcurl';
+
+/** Where a copied command reads the bearer token from: the secret itself never leaves SecretStorage. */
+export const TOKEN_ENV = 'MODELDECK_TOKEN';
+
+/** curl header arguments for a remote deployment; the token in double quotes so the shell expands it. */
+function curlHeaderArgs(t: CopyTarget): string {
+  return Object.entries(t.headers ?? {})
+    .map(([k, v]) => (k.toLowerCase() === 'authorization' ? ` -H "Authorization: Bearer $${TOKEN_ENV}"` : ` -H ${shellQuote(`${k.toLowerCase() === 'host' ? 'Host' : k}: ${v}`)}`))
+    .join('');
+}
+
+/** The headers entries of a Python dict literal (the token read from the environment). */
+function pythonHeaderEntries(t: CopyTarget): string[] {
+  return Object.entries(t.headers ?? {}).map(([k, v]) =>
+    k.toLowerCase() === 'authorization' ? `"Authorization": "Bearer " + os.environ["${TOKEN_ENV}"]` : `${JSON.stringify(k.toLowerCase() === 'host' ? 'Host' : k)}: ${JSON.stringify(v)}`,
+  );
+}
+
+function needsOs(t: CopyTarget): boolean {
+  return Object.keys(t.headers ?? {}).some((k) => k.toLowerCase() === 'authorization');
+}
+
+/** grpcurl arguments for a remote deployment: the :authority and the token as metadata. */
+function grpcurlArgs(t: CopyTarget): string {
+  const auth = Object.keys(t.headers ?? {}).some((k) => k.toLowerCase() === 'authorization') ? ` -H "authorization: Bearer $${TOKEN_ENV}"` : '';
+  return `${t.grpcAuthority ? ` -authority ${shellQuote(t.grpcAuthority)}` : ''}${auth}`;
+}
 
 export function copyAs(kind: CopyKind, request: ParsedRequest, transport: Transport, target: CopyTarget): string {
   switch (kind) {
@@ -39,12 +70,12 @@ export function copyAs(kind: CopyKind, request: ParsedRequest, transport: Transp
 
 function curlText(request: ParsedRequest, transport: Transport, t: CopyTarget): string {
   if (request.format === 'v1') {
-    return `curl -s -X POST ${shellQuote(v1PredictUrl(t.httpUrl, t.model))} -H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify({ instances: request.instances }))}`;
+    return `curl -s -X POST ${shellQuote(v1PredictUrl(t.httpUrl, t.model))}${curlHeaderArgs(t)} -H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify({ instances: request.instances }))}`;
   }
   const url = shellQuote(inferUrl(t.httpUrl, t.model));
   if (transport !== 'rest-binary') {
     const note = transport === 'grpc' ? '# The same request over REST (curl does not speak gRPC; see Copy as grpcurl)\n' : '';
-    return `${note}curl -s -X POST ${url} -H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(v2JsonBody(request.body)))}`;
+    return `${note}curl -s -X POST ${url}${curlHeaderArgs(t)} -H 'Content-Type: application/json' -d ${shellQuote(JSON.stringify(v2JsonBody(request.body)))}`;
   }
   // Binary inputs, JSON outputs: the answer stays readable in a terminal.
   const { header, parts } = binaryParts(request.body, { binaryOutputs: false });
@@ -54,24 +85,25 @@ function curlText(request: ParsedRequest, transport: Transport, t: CopyTarget): 
   return [
     `# Binary tensor extension: a ${headerLength}-byte JSON header, then the raw little-endian input bytes`,
     `{ printf '%s' ${shellQuote(headerText)}; printf '${escapes}'; } | \\`,
-    `  curl -s -X POST ${url} -H 'Content-Type: application/octet-stream' \\`,
+    `  curl -s -X POST ${url}${curlHeaderArgs(t)} -H 'Content-Type: application/octet-stream' \\`,
     `  -H 'Inference-Header-Content-Length: ${headerLength}' --data-binary @-`,
   ].join('\n');
 }
 
 function pythonText(request: ParsedRequest, transport: Transport, t: CopyTarget): string {
   if (request.format === 'v1') {
-    return pythonPost(v1PredictUrl(t.httpUrl, t.model), `payload = ${toPython({ instances: request.instances })}`, 'json=payload');
+    return pythonPost(t, v1PredictUrl(t.httpUrl, t.model), `payload = ${toPython({ instances: request.instances })}`, 'json=payload');
   }
   const url = inferUrl(t.httpUrl, t.model);
   if (transport !== 'rest-binary') {
     const note = transport === 'grpc' ? '# The same request over REST (requests does not speak gRPC; see Copy as grpcurl)\n' : '';
-    return note + pythonPost(url, `payload = ${toPython(v2JsonBody(request.body))}`, 'json=payload');
+    return note + pythonPost(t, url, `payload = ${toPython(v2JsonBody(request.body))}`, 'json=payload');
   }
   const { header } = binaryParts(request.body, { binaryOutputs: false });
   const tensors = request.body.inputs.map((i) => `    ${structPack(i.datatype, i.data)},  # ${i.name}`).join('\n');
   return [
     'import json',
+    ...(needsOs(t) ? ['import os'] : []),
     'import struct',
     '',
     'import requests',
@@ -86,7 +118,7 @@ function pythonText(request: ParsedRequest, transport: Transport, t: CopyTarget)
     'response = requests.post(',
     '    url,',
     '    data=header_bytes + b"".join(tensors),',
-    '    headers={"Content-Type": "application/octet-stream", "Inference-Header-Content-Length": str(len(header_bytes))},',
+    `    headers={${[...pythonHeaderEntries(t), '"Content-Type": "application/octet-stream"', '"Inference-Header-Content-Length": str(len(header_bytes))'].join(', ')}},`,
     '    timeout=30,',
     ')',
     'response.raise_for_status()',
@@ -94,8 +126,19 @@ function pythonText(request: ParsedRequest, transport: Transport, t: CopyTarget)
   ].join('\n');
 }
 
-function pythonPost(url: string, payloadLine: string, arg: string): string {
-  return ['import requests', '', `url = ${toPython(url)}`, payloadLine, `response = requests.post(url, ${arg}, timeout=30)`, 'response.raise_for_status()', 'print(response.json())'].join('\n');
+function pythonPost(t: CopyTarget, url: string, payloadLine: string, arg: string): string {
+  const headers = pythonHeaderEntries(t);
+  return [
+    ...(needsOs(t) ? ['import os', ''] : []),
+    'import requests',
+    '',
+    `url = ${toPython(url)}`,
+    ...(headers.length ? [`headers = {${headers.join(', ')}}`] : []),
+    payloadLine,
+    `response = requests.post(url, ${arg}${headers.length ? ', headers=headers' : ''}, timeout=30)`,
+    'response.raise_for_status()',
+    'print(response.json())',
+  ].join('\n');
 }
 
 const STRUCT_CODES: Record<string, string> = {
@@ -123,7 +166,7 @@ function grpcurlText(request: ParsedRequest, t: CopyTarget): string {
   });
   const address = (t.grpcAddress ?? '127.0.0.1:8081').replace(/^grpc:\/\//, '');
   const note = request.format === 'v1' ? '# V1 instances sent as the equivalent V2 tensor (gRPC has no V1)\n' : '';
-  return `${note}grpcurl -plaintext -import-path ${shellQuote(t.protoDir)} -proto open_inference_grpc.proto \\\n  -d ${shellQuote(json)} \\\n  ${address} inference.GRPCInferenceService/ModelInfer`;
+  return `${note}grpcurl -plaintext${grpcurlArgs(t)} -import-path ${shellQuote(t.protoDir)} -proto open_inference_grpc.proto \\\n  -d ${shellQuote(json)} \\\n  ${address} inference.GRPCInferenceService/ModelInfer`;
 }
 
 /** A JSON value as a Python literal (True/False/None; JSON string escapes are valid Python). */

@@ -2,11 +2,14 @@
  * Sends predict-panel requests to a served model over REST JSON, REST binary or gRPC and turns
  * every answer, including failures, into an {@link InferOutcome} the panel can show. Requests are
  * checked against the model's metadata first and never sent when they cannot fit.
- * Node only (fetch, @grpc/grpc-js); no VS Code.
+ * The same client reaches a local server and a remote (KServe) deployment: an endpoint may carry
+ * headers (Host through an ingress, a bearer token) and a gRPC :authority.
+ * Node only (node:http, @grpc/grpc-js); no VS Code.
  */
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { httpRequest } from '../net/httpRequest';
 import { decodeGrpcResponse, grpcInferRequest, type GrpcInferResponse } from './grpcCodec';
 import type { InferFailure, InferOutcome, InferTiming, ModelMetadataView, RequestFormat, TensorSpec, Transport } from './predictTypes';
 import { checkRequest, v1AsV2, type ParsedRequest } from './requestModel';
@@ -21,6 +24,10 @@ export interface PredictEndpoint {
   grpcAddress?: string;
   /** Served (deployment) name. */
   model: string;
+  /** Sent with every REST request (Host, Authorization); Authorization also goes into gRPC metadata. */
+  headers?: Record<string, string>;
+  /** gRPC :authority (the service's host when going through an ingress). */
+  grpcAuthority?: string;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -39,10 +46,14 @@ export class InferenceClient {
   /** `GET /v2/models/{m}`: inputs, outputs, labels and execution provider. */
   async metadata(endpoint: PredictEndpoint): Promise<ModelMetadataView> {
     const url = `${endpoint.httpUrl.replace(/\/+$/, '')}/v2/models/${encodeURIComponent(endpoint.model)}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${restErrorText(res.status, text)}`);
-    return metadataView(JSON.parse(text));
+    const res = await httpRequest(url, { method: 'GET', headers: { ...endpoint.headers }, timeoutMs: 10_000 });
+    const text = new TextDecoder().decode(res.body);
+    if (res.status !== 200) throw new Error(`GET ${url} → ${res.status}: ${restErrorText(res.status, text)}`);
+    try {
+      return metadataView(JSON.parse(text));
+    } catch {
+      throw new Error(`GET ${url} answered something other than model metadata: ${text.slice(0, 200)}`);
+    }
   }
 
   /**
@@ -75,15 +86,15 @@ export class InferenceClient {
             : transport === 'rest-binary'
               ? restBinaryRequest(endpoint.httpUrl, endpoint.model, request.body)
               : restJsonRequest(endpoint.httpUrl, endpoint.model, request.body);
-        const res = await fetch(plan.url, { method: 'POST', headers: plan.headers, body: plan.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
-        const bytes = new Uint8Array(await res.arrayBuffer());
-        if (!res.ok) {
+        const res = await httpRequest(plan.url, { method: 'POST', headers: { ...endpoint.headers, ...plan.headers }, body: plan.body, timeoutMs: TIMEOUT_MS });
+        const bytes = res.body;
+        if (res.status < 200 || res.status > 299) {
           const text = new TextDecoder().decode(bytes);
           return fail(restErrorText(res.status, text), { status: `HTTP ${res.status}`, raw: text, timing: timing() });
         }
         if (request.format === 'v1') decoded = decodeV1Response(JSON.parse(new TextDecoder().decode(bytes)), meta);
         else {
-          const headerLength = res.headers.get(HEADER_LENGTH);
+          const headerLength = res.headers[HEADER_LENGTH.toLowerCase()] ?? null;
           decoded = decodeV2Response(bytes, headerLength === null ? undefined : Number(headerLength));
         }
       }
@@ -113,22 +124,28 @@ export class InferenceClient {
 
   private grpcInfer(endpoint: PredictEndpoint, req: unknown): Promise<GrpcInferResponse> {
     if (!endpoint.grpcAddress) return Promise.reject(new Error('the server has no gRPC port'));
-    const client = this.clientFor(endpoint.grpcAddress.replace(/^grpc:\/\//, ''));
+    const client = this.clientFor(endpoint.grpcAddress.replace(/^grpc:\/\//, ''), endpoint.grpcAuthority);
     const infer = (client as unknown as Record<string, InferMethod>).ModelInfer!.bind(client);
+    const metadata = new grpc.Metadata();
+    const auth = Object.entries(endpoint.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization');
+    if (auth) metadata.set('authorization', auth[1]);
     return new Promise((resolve, reject) =>
-      infer(req, new grpc.Metadata(), { deadline: Date.now() + TIMEOUT_MS }, (err, res) => (err ? reject(err) : resolve(res))),
+      infer(req, metadata, { deadline: Date.now() + TIMEOUT_MS }, (err, res) => (err ? reject(err) : resolve(res))),
     );
   }
 
-  private clientFor(address: string): grpc.Client {
-    let client = this.clients.get(address);
+  /** One channel per address and :authority (a remote service behind an ingress shares its address). */
+  private clientFor(address: string, authority?: string): grpc.Client {
+    const key = `${address} ${authority ?? ''}`;
+    let client = this.clients.get(key);
     if (!client) {
       this.service ??= loadService(this.protoFile);
       client = new this.service(address, grpc.credentials.createInsecure(), {
         'grpc.max_receive_message_length': MAX_MESSAGE,
         'grpc.max_send_message_length': MAX_MESSAGE,
+        ...(authority ? { 'grpc.default_authority': authority } : {}),
       });
-      this.clients.set(address, client);
+      this.clients.set(key, client);
     }
     return client;
   }

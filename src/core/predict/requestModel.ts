@@ -183,7 +183,8 @@ export function formatsFor(meta: ModelMetadataView): RequestFormat[] {
   return meta.inputs.length === 1 ? ['v2', 'v1'] : ['v2'];
 }
 
-function nestedShape(v: unknown): number[] {
+/** Dimensions of nested arrays, following the first element at each level. */
+export function nestedShape(v: unknown): number[] {
   const dims: number[] = [];
   let cur = v;
   while (Array.isArray(cur)) {

@@ -5,7 +5,7 @@
  * `instances`. Sending them is inferenceClient.ts's job; building and decoding is here, testable.
  */
 import type { ModelMetadataView, ResultTensor, TensorValue } from './predictTypes';
-import type { V2Request } from './requestModel';
+import { nestedShape, type V2Request } from './requestModel';
 import { DATATYPES, decodeTensorBytes, elementCount, encodeTensorBytes, flattenData } from './tensorData';
 
 /** The binary extension's header naming the JSON header's byte length. */
@@ -172,7 +172,7 @@ export function decodeV1Response(json: unknown, meta: ModelMetadataView): Decode
   const keyed = predictions.length > 0 && predictions.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p));
   const tensorOf = (name: string, rows: unknown[]): ResultTensor => {
     const spec = meta.outputs.find((o) => o.name === name);
-    const rowShape = rows.length > 0 && Array.isArray(rows[0]) ? shapeOf(rows[0]) : [];
+    const rowShape = rows.length > 0 && Array.isArray(rows[0]) ? nestedShape(rows[0]) : [];
     return { name, datatype: spec?.datatype ?? guessDatatype(rows), shape: [rows.length, ...rowShape], data: flattenData(rows) as TensorValue[] };
   };
   if (keyed) {
@@ -187,16 +187,6 @@ export function timingOf(parameters: Record<string, unknown> | undefined): { que
   const q = parameters?.queue_ms;
   const c = parameters?.compute_ms;
   return { ...(typeof q === 'number' ? { queueMs: q } : {}), ...(typeof c === 'number' ? { computeMs: c } : {}) };
-}
-
-function shapeOf(v: unknown): number[] {
-  const dims: number[] = [];
-  let cur = v;
-  while (Array.isArray(cur)) {
-    dims.push(cur.length);
-    cur = cur[0];
-  }
-  return dims;
 }
 
 function guessDatatype(rows: unknown[]): string {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
+import { CommandIds } from '../../common/commandIds';
 import { KSERVE_FIELDS, FORM_FIELD_KEYS, schemaDescription, type DeploymentFormState, type FormCatalog } from '../../core/deployment/deploymentForm';
 import { EXECUTION_PROVIDERS } from '../../core/deployment/deploymentSpec';
 import { validateDeploymentForm } from '../../core/deployment/validateDeploymentForm';
 import { KServeError } from '../../core/kserve/kserveErrors';
-import { Disposable } from '../../common/lifecycle';
 import { CancelledError, UserFacingError } from '../../common/errors';
 import { DeploymentSpecError } from '../../core/deployment/deploymentErrors';
 import type { ModelDeckOutput } from '../../logs/output';
@@ -11,6 +11,7 @@ import type { DeploymentService } from '../../services/deploymentService';
 import type { RegistryService } from '../../services/registryService';
 import { requireTrust } from '../../services/trust';
 import { MessageChannel } from '../messageChannel';
+import { PanelHost } from '../panelHost';
 import { resetWhenHidden, setupPanelPage } from '../panelPage';
 import { DEPLOYMENT_FORM_VIEW_TYPE, type FormAction, type FormContext, type FormFromPage, type FormToPage, type PickableField } from '../protocols/deploymentFormProtocol';
 import { newScriptFromTemplate, pickEnvironment, pickScript } from './formPickers';
@@ -25,6 +26,8 @@ export interface FormPanelDeps {
   output: ModelDeckOutput;
   /** After a successful Deploy: offer the predict panel. */
   openPredict(name: string): Promise<unknown>;
+  /** Deploy for servingTool "kserve": diff or preview, server-side apply, watch until Ready (KServeService.deployToKServe). */
+  deployToKServe?(name: string): Promise<{ ready: boolean; url?: string; reasons?: string[] }>;
 }
 
 /** How a form opens: a new deployment (prefilled) or an existing one. */
@@ -39,12 +42,10 @@ export interface FormInit {
  * files) and answers the page: each edit is validated by the same validator the server uses and
  * the problems go back keyed by field; Save, Deploy and Preview run here.
  */
-export class DeploymentFormPanel extends Disposable {
+export class DeploymentFormPanel extends PanelHost {
   private state: DeploymentFormState;
   private readonly origin: FormOrigin;
   private readonly channel: MessageChannel<FormToPage, FormFromPage>;
-  private readonly disposed = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposed.event;
   private lastRunning: boolean | undefined;
 
   static create(deps: FormPanelDeps, init: FormInit): DeploymentFormPanel {
@@ -53,11 +54,11 @@ export class DeploymentFormPanel extends Disposable {
   }
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly deps: FormPanelDeps,
     init: FormInit,
   ) {
-    super();
+    super(panel);
     this.state = init.state;
     this.origin = { mode: init.mode, ...(init.editing ? { editing: init.editing, baseline: this.diskBaseline(init.editing) } : {}) };
     panel.title = titleOf(init);
@@ -84,7 +85,6 @@ export class DeploymentFormPanel extends Disposable {
         if (running !== this.lastRunning) this.postMode();
       }),
     );
-    this.register(panel.onDidDispose(() => this.dispose()));
   }
 
   /** The deployment this form edits, if any (for reusing an open form). */
@@ -185,6 +185,19 @@ export class DeploymentFormPanel extends Disposable {
 
   /** Starts (or updates) the saved deployment and says where it answers. */
   private async deploy(name: string): Promise<string> {
+    if (this.deps.deployments.get(name)?.spec.servingTool === 'kserve' && this.deps.deployToKServe) {
+      const r = await this.deps.deployToKServe(name);
+      if (r.ready) {
+        void vscode.window.showInformationMessage(`${name} is Ready on KServe${r.url ? ` at ${r.url}` : ''}.`, 'Open Predict Panel').then((choice) => {
+          if (choice) void vscode.commands.executeCommand(CommandIds.kservePredict, name);
+        });
+      } else {
+        void vscode.window.showErrorMessage(`${name} is not Ready on KServe: ${(r.reasons ?? []).join('; ')}`, 'Why Not Ready?').then((choice) => {
+          if (choice) void vscode.commands.executeCommand(CommandIds.kserveWhyNotReady, name);
+        });
+      }
+      return r.ready ? `"${name}" is Ready on KServe${r.url ? ` at ${r.url}` : ''}.` : `"${name}" is not Ready on KServe: ${(r.reasons ?? []).join('; ')}.`;
+    }
     const view = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${name}…` }, () => this.deps.deployments.start(name));
     void vscode.window.showInformationMessage(`${name} is running: version ${view.version} at ${view.restUrl ?? ''}`, 'Open Predict Panel').then((choice) => {
       if (choice) void this.deps.openPredict(name);
@@ -221,16 +234,6 @@ export class DeploymentFormPanel extends Disposable {
     }
   }
 
-  private isDisposed = false;
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.isDisposed = true;
-    this.disposed.fire();
-    this.disposed.dispose();
-    super.dispose();
-    this.panel.dispose();
-  }
 }
 
 function titleOf(init: { mode: 'new' | 'edit'; editing?: string }): string {

@@ -8,34 +8,29 @@ import { exampleRequestText } from '../../core/predict/exampleRequest';
 import type { InferenceClient, PredictEndpoint } from '../../core/predict/inferenceClient';
 import type { InferOutcome, ModelMetadataView, RequestFormat, Transport } from '../../core/predict/predictTypes';
 import { formatsFor, parseRequestText } from '../../core/predict/requestModel';
-import { CommandIds } from '../../common/commandIds';
-import { Disposable } from '../../common/lifecycle';
 import type { ModelDeckOutput } from '../../logs/output';
-import type { DeploymentService } from '../../services/deploymentService';
-import type { LocalServer } from '../../services/localServer';
-import type { RegistryService } from '../../services/registryService';
 import { MessageChannel } from '../messageChannel';
+import { PanelHost } from '../panelHost';
 import { resetWhenHidden, setupPanelPage } from '../panelPage';
 import { PREDICT_VIEW_TYPE, type HistoryEntry, type PredictFromPage, type PredictTarget, type PredictToPage } from '../protocols/predictProtocol';
 import type { PredictHistoryStore } from './predictHistoryStore';
+import type { PredictSource } from './predictSource';
 
-/** What a predict panel needs from the extension. */
+/** What a predict panel needs from the extension (where requests go comes with its {@link PredictSource}). */
 export interface PredictPanelDeps {
   extensionUri: vscode.Uri;
-  deployments: DeploymentService;
-  registry: RegistryService;
-  server: LocalServer;
   client: InferenceClient;
   history: PredictHistoryStore;
   output: ModelDeckOutput;
 }
 
 /**
- * The host side of one deployment's predict panel: it reads the served model's metadata, prefills
- * the example, checks and sends requests (REST JSON, REST binary, gRPC), keeps the history, builds
- * the "copy as" texts and comparisons. The page only edits text and shows what it is sent.
+ * The host side of one deployment's predict panel, local or on KServe: it reads the served model's
+ * metadata, prefills the example, checks and sends requests (REST JSON, REST binary, gRPC), keeps
+ * the history, builds the "copy as" texts and comparisons. The page only edits text and shows what
+ * it is sent.
  */
-export class PredictPanel extends Disposable {
+export class PredictPanel extends PanelHost {
   private metadata: ModelMetadataView | undefined;
   private metadataError: string | undefined;
   /** What the metadata was read for (URL + version): a change means reading it again. */
@@ -44,22 +39,24 @@ export class PredictPanel extends Disposable {
   /** The last answer shown (tests read it through the API). */
   lastEntry: HistoryEntry | undefined;
   private readonly channel: MessageChannel<PredictToPage, PredictFromPage>;
-  private readonly disposed = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposed.event;
-  private isDisposed = false;
 
-  static create(deps: PredictPanelDeps, deployment: string, column: vscode.ViewColumn, preserveFocus = false): PredictPanel {
-    const panel = vscode.window.createWebviewPanel(PREDICT_VIEW_TYPE, titleOf(deployment), { viewColumn: column, preserveFocus }, { retainContextWhenHidden: false });
-    return new PredictPanel(panel, deps, deployment);
+  static create(deps: PredictPanelDeps, source: PredictSource, column: vscode.ViewColumn, preserveFocus = false): PredictPanel {
+    const panel = vscode.window.createWebviewPanel(PREDICT_VIEW_TYPE, titleOf(source), { viewColumn: column, preserveFocus }, { retainContextWhenHidden: false });
+    return new PredictPanel(panel, deps, source);
   }
 
+  /** The panel's identity (deployment name, or the remote key): also the history's key. */
+  readonly deployment: string;
+
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly deps: PredictPanelDeps,
-    readonly deployment: string,
+    readonly source: PredictSource,
   ) {
-    super();
-    panel.title = titleOf(deployment);
+    super(panel);
+    const deployment = source.key;
+    this.deployment = deployment;
+    panel.title = titleOf(source);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'modeldeck.svg');
     setupPanelPage(panel, deps.extensionUri, { script: 'predict.js', title: panel.title });
     this.channel = this.register(
@@ -72,7 +69,7 @@ export class PredictPanel extends Disposable {
           compare: (m) => this.compare(m.a, m.b),
           copyAs: (m) => this.copy(m.kind, m.text, m.transport),
           clearHistory: () => this.clearHistory(),
-          startDeployment: () => vscode.commands.executeCommand(CommandIds.startDeployment, deployment),
+          startDeployment: () => source.start(),
         },
         (err) => deps.output.error(`predict panel: ${(err as Error).stack ?? String(err)}`),
       ),
@@ -80,13 +77,13 @@ export class PredictPanel extends Disposable {
     this.register(
       this.channel.onReady(async () => {
         this.lastTarget = '';
+        await source.refresh().catch(() => undefined);
         await this.postTarget();
         this.channel.post({ type: 'history', entries: deps.history.list(deployment) });
       }),
     );
     this.register(resetWhenHidden(panel, this.channel));
-    this.register(deps.deployments.onDidChange(() => void this.postTarget()));
-    this.register(panel.onDidDispose(() => this.dispose()));
+    this.register(source.onDidChange(() => void this.postTarget()));
   }
 
   reveal(column?: vscode.ViewColumn, preserveFocus = false): void {
@@ -105,34 +102,41 @@ export class PredictPanel extends Disposable {
     return this.send(text, chosen, source);
   }
 
+  /**
+   * Sends the served version's example request (model.json `input_example`, else one built from
+   * the metadata), putting it in the panel first.
+   */
+  async runExample(): Promise<HistoryEntry> {
+    const target = this.target();
+    if (target) await this.refreshMetadata(target);
+    if (!this.metadata) {
+      const error = `could not read the model's metadata: ${this.metadataError ?? `"${this.source.name}" is not running`}`;
+      return this.show({ id: `unsent-${randomUUID()}`, at: new Date().toISOString(), transport: 'rest-json', format: 'v2', requestText: '', source: 'example', summary: error, outcome: { ok: false, transport: 'rest-json', format: 'v2', error } });
+    }
+    return this.runRequest(exampleRequestText(this.metadata, this.source.inputExample(), 'v2'), `${this.source.name} example`);
+  }
+
   private defaultTransport(): Transport {
-    return this.deps.deployments.get(this.deployment)?.spec.protocol === 'grpc' ? 'grpc' : 'rest-json';
+    return this.source.defaultTransport();
   }
 
   private target(): PredictTarget | undefined {
-    const d = this.deps.deployments.get(this.deployment);
-    if (!d) return undefined;
-    return {
-      deployment: d.name,
-      model: d.model,
-      state: d.state,
-      protocol: d.spec.protocol,
-      ...(d.version !== undefined ? { version: d.version } : {}),
-      ...(d.reason ? { reason: d.reason } : {}),
-      ...(d.restUrl ? { restUrl: d.restUrl } : {}),
-      ...(d.grpcUrl ? { grpcUrl: d.grpcUrl } : {}),
-    };
+    return this.source.target();
   }
 
-  private endpoint(): PredictEndpoint | undefined {
-    const s = this.deps.server.state;
-    if (!s.httpUrl) return undefined;
-    return { httpUrl: s.httpUrl, model: this.deployment, ...(s.grpcUrl ? { grpcAddress: s.grpcUrl } : {}) };
+  /** Where requests go now; undefined when not running or (remote) not reachable yet. */
+  private async endpoint(): Promise<PredictEndpoint | undefined> {
+    try {
+      return await this.source.endpoint();
+    } catch (err) {
+      this.metadataError = (err as Error).message;
+      return undefined;
+    }
   }
 
   /** Sends the deployment's state (and metadata, read again when the version or server changed) to the page. */
   private async postTarget(): Promise<void> {
-    const target = this.target() ?? { deployment: this.deployment, model: '', state: 'stopped' as const, protocol: 'rest' as const, reason: 'its deployment file is gone' };
+    const target = this.target() ?? { key: this.deployment, deployment: this.source.name, model: '', state: 'stopped' as const, protocol: 'rest' as const, reason: 'its deployment file is gone' };
     await this.refreshMetadata(target);
     const snapshot = JSON.stringify([target, this.metadata, this.metadataError]);
     if (snapshot === this.lastTarget) return;
@@ -147,8 +151,8 @@ export class PredictPanel extends Disposable {
   }
 
   private async refreshMetadata(target: PredictTarget): Promise<void> {
-    const endpoint = this.endpoint();
-    if (target.state !== 'running' || !endpoint) {
+    const endpoint = target.state === 'running' ? await this.endpoint() : undefined;
+    if (!endpoint) {
       this.metadataKey = undefined;
       return; // keep the last metadata: it still describes the request the user is editing
     }
@@ -167,9 +171,7 @@ export class PredictPanel extends Disposable {
   /** The example request of the served version (model.json `input_example`), else one built from the metadata. */
   private postExample(format: RequestFormat): void {
     if (!this.metadata) return;
-    const d = this.deps.deployments.get(this.deployment);
-    const info = d ? this.deps.registry.find(d.model)?.versions.find((v) => v.version === d.version) : undefined;
-    const text = exampleRequestText(this.metadata, info?.metadata.input_example, format);
+    const text = exampleRequestText(this.metadata, this.source.inputExample(), format);
     this.channel.post({ type: 'request', text, format });
   }
 
@@ -179,10 +181,12 @@ export class PredictPanel extends Disposable {
     const unsent = (outcome: InferOutcome): HistoryEntry =>
       this.show({ id: `unsent-${randomUUID()}`, at: new Date().toISOString(), transport, format, requestText: text, source, summary: outcomeSummary(outcome), outcome });
     if (!parsed.ok) return unsent({ ok: false, transport, format, error: 'the request cannot be read (not sent)', problems: parsed.problems });
+    await this.source.refresh().catch(() => undefined);
     const target = this.target();
-    const endpoint = this.endpoint();
+    const endpoint = target?.state === 'running' ? await this.endpoint() : undefined;
     if (!target || target.state !== 'running' || !endpoint) {
-      return unsent({ ok: false, transport, format, error: `"${this.deployment}" is not running (${target?.state ?? 'no deployment file'}): start it first` });
+      const why = target?.state === 'running' ? `its address is not known: ${this.metadataError ?? 'unknown error'}` : `${target?.state ?? 'no deployment file'}${target?.reason ? `: ${target.reason}` : ''}`;
+      return unsent({ ok: false, transport, format, error: `"${this.source.name}" is not running (${why})${target?.remote ? '' : ': start it first'}` });
     }
     await this.refreshMetadata(target);
     if (!this.metadata) return unsent({ ok: false, transport, format, error: `could not read the model's metadata: ${this.metadataError ?? 'unknown error'}` });
@@ -234,19 +238,21 @@ export class PredictPanel extends Disposable {
 
   private async copy(kind: CopyKind, text: string, transport: Transport): Promise<void> {
     const parsed = parseRequestText(text);
-    const endpoint = this.endpoint();
+    const endpoint = await this.endpoint();
     if (!parsed.ok) {
       void vscode.window.showErrorMessage(`ModelDeck: cannot copy: ${parsed.problems.join('; ')}`);
       return;
     }
     if (!endpoint || !this.metadata) {
-      void vscode.window.showErrorMessage(`ModelDeck: cannot copy: "${this.deployment}" is not running, so its address is unknown`);
+      void vscode.window.showErrorMessage(`ModelDeck: cannot copy: "${this.source.name}" is not running, so its address is unknown`);
       return;
     }
     const snippet = copyAs(kind, parsed.request, transport, {
       httpUrl: endpoint.httpUrl,
       ...(endpoint.grpcAddress ? { grpcAddress: endpoint.grpcAddress } : {}),
-      model: this.deployment,
+      ...(endpoint.grpcAuthority ? { grpcAuthority: endpoint.grpcAuthority } : {}),
+      ...(endpoint.headers ? { headers: endpoint.headers } : {}),
+      model: this.source.name,
       protoDir: path.join(this.deps.extensionUri.fsPath, 'dist', 'proto'),
       meta: this.metadata,
     });
@@ -260,16 +266,8 @@ export class PredictPanel extends Disposable {
     this.channel.post({ type: 'history', entries: [] });
   }
 
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.isDisposed = true;
-    this.disposed.fire();
-    this.disposed.dispose();
-    super.dispose();
-    this.panel.dispose();
-  }
 }
 
-function titleOf(deployment: string): string {
-  return `Predict: ${deployment}`;
+function titleOf(source: PredictSource): string {
+  return source.key === source.name ? `Predict: ${source.name}` : `Predict: ${source.name} (KServe)`;
 }

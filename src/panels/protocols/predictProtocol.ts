@@ -9,7 +9,14 @@ export const PREDICT_VIEW_TYPE = 'modeldeck.predict';
 
 /** The deployment the panel talks to, as it is now. */
 export interface PredictTarget {
+  /** The panel's identity: the deployment name, or `kserve:<context>/<namespace>/<name>` for a remote one. */
+  key: string;
+  /** The deployment (or InferenceService) name. */
   deployment: string;
+  /** Set for an InferenceService on KServe: where it runs and how requests reach it. */
+  remote?: { context: string; namespace: string; host?: string; token?: boolean };
+  /** False when "Start deployment" cannot help (a remote service that is gone or failing). */
+  startable?: boolean;
   model: string;
   state: 'stopped' | 'starting' | 'running' | 'failed' | 'updating';
   /** Version being served. */
@@ -64,7 +71,7 @@ export type PredictFromPage =
   | { type: 'clearHistory' }
   | { type: 'startDeployment' };
 
-/** UI state the page keeps with setState; the serializer reads `deployment` to reopen the panel. */
+/** UI state the page keeps with setState; the serializer reads `deployment` (the target's key) to reopen the panel. */
 export interface PredictPageState {
   deployment: string;
   text?: string;

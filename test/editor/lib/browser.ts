@@ -88,7 +88,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
   await dismissNotifications(page);
   const input = page.locator('.quick-input-widget .quick-input-box input');
   for (let attempt = 0; attempt < 3; attempt++) {
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 5 }, timeout: 5_000 }).catch(() => undefined);
+    // The title bar, not a fixed point of the page: Restricted Mode puts a banner with a link above it.
+    await page.locator('.part.titlebar').first().click({ position: { x: 700, y: 5 }, timeout: 5_000 }).catch(() => undefined);
     await page.keyboard.press('F1');
     if (await input.isVisible().catch(() => false)) break;
     await input.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);

@@ -135,6 +135,8 @@ export interface StartOptions {
   folder: string;
   /** Adds `--vscode-option enable-smoke-test-driver` (needed for extension-test payloads). */
   smokeTestDriver?: boolean;
+  /** Leave workspace trust on (Restricted Mode tests); the user settings must enable it too. */
+  workspaceTrust?: boolean;
   /** Extra environment for code-server and so for its extension hosts. */
   env?: Record<string, string>;
   startTimeoutMs?: number;
@@ -148,7 +150,7 @@ export async function startCodeServer(o: StartOptions): Promise<RunningCodeServe
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', o.dirs.userDataDir,
     '--extensions-dir', o.dirs.extensionsDir,

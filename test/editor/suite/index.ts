@@ -24,6 +24,7 @@ export function run(): Promise<void> {
   require('./smoke.test');
   require('./extension.test');
   require('./panels.test');
+  require('./kserve.test');
 
   const results: SuiteTestResult[] = [];
   return new Promise((resolve, reject) => {

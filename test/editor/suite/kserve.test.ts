@@ -14,9 +14,11 @@ import { startServerProcess, type ServerProcess } from '../../support/serverProc
 import { EXTENSION_ID } from './api';
 
 interface KServeApi {
+  panels(): { viewType: string; title: string; deployment?: string }[];
   kserve: {
     remote(): Promise<{ kind: string; context?: string; namespace?: string; message?: string; items: { name: string; state: string; url?: string; reason?: string; replicas: { ready: number; total: number } }[] }>;
     logLines(namespace: string, name: string): string[];
+    setInferenceToken(token: string): Promise<void>;
     deploy(name: string): Promise<{ ready: boolean; url?: string; reasons?: string[] }>;
   };
 }
@@ -31,6 +33,12 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => T | unde
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** What "Predict on KServe Deployment" resolves with (a predict panel history entry). */
+interface Prediction {
+  transport: string;
+  outcome: { ok: boolean; modelName?: string; outputs?: { name: string }[]; status?: string; error?: string };
 }
 
 suite('KServe (fake cluster)', function () {
@@ -50,7 +58,7 @@ suite('KServe (fake cluster)', function () {
       { from: FIXTURE_MODELS, name: 'broken' },
     ]);
     server = await startServerProcess(['--registry', registry, '--model-control', 'explicit', '--any-host']);
-    fake = await FakeKubeApi.start({ modelServerUrl: server.url });
+    fake = await FakeKubeApi.start({ modelServerUrl: server.url, modelServerGrpc: `127.0.0.1:${server.grpcPort}` });
     scratch = mkdtempSync(join(tmpdir(), 'modeldeck-kserve-suite-'));
     const dir = join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.modeldeck', 'deployments');
     mkdirSync(dir, { recursive: true });
@@ -113,11 +121,28 @@ suite('KServe (fake cluster)', function () {
     assert.deepEqual(row?.replicas, { ready: 1, total: 1 });
   });
 
-  test('"Predict on KServe Deployment" sends the example through the ingress with the Host header', async () => {
-    const r = (await vscode.commands.executeCommand('modeldeck.kserve.predict', 'iris-suite')) as { status: number; body: { model_name: string; outputs: { name: string }[] } };
-    assert.equal(r?.status, 200, JSON.stringify(r));
-    assert.equal(r.body.model_name, 'iris-suite');
-    assert.ok(r.body.outputs.some((o) => o.name === 'label'), JSON.stringify(r.body));
+  test('"Predict on KServe Deployment" opens the predict panel and sends the example through the ingress with the Host header', async () => {
+    const entry = (await vscode.commands.executeCommand('modeldeck.kserve.predict', 'iris-suite')) as Prediction;
+    assert.ok(entry.outcome.ok, JSON.stringify(entry.outcome));
+    assert.equal(entry.outcome.modelName, 'iris-suite');
+    assert.ok(entry.outcome.outputs?.some((o) => o.name === 'label'), JSON.stringify(entry.outcome));
+    const panel = api.panels().find((p) => p.deployment === `kserve:fake-kserve/${NS}/iris-suite`);
+    assert.equal(panel?.title, 'Predict: iris-suite (KServe)', JSON.stringify(api.panels()));
+  });
+
+  test('a gateway that wants a token refuses the panel\'s request until one is in secret storage; then it goes along as a bearer token', async () => {
+    fake.controller.inferenceToken = 'tok-suite';
+    try {
+      const refused = (await vscode.commands.executeCommand('modeldeck.kserve.predict', 'iris-suite')) as Prediction;
+      assert.equal(refused.outcome.ok, false);
+      assert.equal(refused.outcome.status, 'HTTP 401', JSON.stringify(refused.outcome));
+      await api.kserve.setInferenceToken('tok-suite');
+      const answered = (await vscode.commands.executeCommand('modeldeck.kserve.predict', 'iris-suite')) as Prediction;
+      assert.ok(answered.outcome.ok, JSON.stringify(answered.outcome));
+    } finally {
+      fake.controller.inferenceToken = undefined;
+      await api.kserve.setInferenceToken('');
+    }
   });
 
   test('Show Logs follows every container of its pods into a live document', async () => {
