@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
 import { describeVersionSelector } from '../../src/core/deployment/deploymentSpec';
+import { localServingGaps } from '../../src/core/deployment/localServingGaps';
 import type { ModelVersionInfo } from '../../src/core/registry/modelRegistry';
 import type { RegistrySet } from '../../src/core/registry/registrySet';
 import { notFound, unavailable } from '../errors';
@@ -245,6 +246,7 @@ export class ModelManager {
     for (const f of runtime.fallbacks) {
       this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
     }
+    for (const gap of localServingGaps(spec)) this.opts.logger.warn(gap, { deployment: spec.name });
     let labels: string[] | undefined;
     try {
       labels = await this.opts.registry.readLabels(info);

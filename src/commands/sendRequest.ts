@@ -27,10 +27,12 @@ export async function sendRequest(ctx: CommandContext, arg?: unknown): Promise<H
     doc = editor.document;
     text = editor.selection.isEmpty ? doc.getText() : doc.getText(editor.selection);
   }
-  const name = given.deployment ?? (await pickDeployment(ctx, text));
+  const target: Target = given.deployment ? { name: given.deployment } : await pickDeployment(ctx, text);
+  const name = target.name;
   const source = doc.isUntitled ? doc.uri.toString() : vscode.workspace.asRelativePath(doc.uri);
   const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === doc.uri.toString());
-  const panel = ctx.panels.openPredict(name, { preserveFocus: true, ...(shown?.viewColumn !== undefined ? { beside: shown.viewColumn } : {}) });
+  const where = { preserveFocus: true, ...(shown?.viewColumn !== undefined ? { beside: shown.viewColumn } : {}) };
+  const panel = target.remote ? ctx.panels.openRemotePredict(target.remote.context, target.remote.namespace, name, where) : ctx.panels.openPredict(name, where);
   const entry = await panel.runRequest(text, source, given.transport);
   if (!entry.outcome.ok) void vscode.window.setStatusBarMessage(`ModelDeck: ${name}: ${entry.outcome.error}`, 6000);
   return entry;
@@ -45,10 +47,21 @@ function argOf(arg: unknown): { uri?: vscode.Uri; deployment?: string; transport
   return {};
 }
 
-/** Running deployments, those whose model takes the request's inputs first. */
-async function pickDeployment(ctx: CommandContext, text: string): Promise<string> {
+/** A local deployment, or an InferenceService on KServe. */
+interface Target {
+  name: string;
+  remote?: { context: string; namespace: string };
+}
+
+/**
+ * Running deployments, those whose model takes the request's inputs first, then the Ready
+ * InferenceServices of the KServe namespace the Deployments view shows.
+ */
+async function pickDeployment(ctx: CommandContext, text: string): Promise<Target> {
   const running = ctx.deployments.list().filter((d) => d.state === 'running');
-  if (running.length === 0) throw new UserFacingError('no deployment is running: start one (or Serve This Model) first');
+  const state = ctx.kserve.remoteState;
+  const remote = state.kind === 'ok' ? state.items.filter((s) => s.state === 'Ready').map((s) => ({ s, context: state.context, namespace: state.namespace })) : [];
+  if (running.length === 0 && remote.length === 0) throw new UserFacingError('no deployment is running: start one (or Serve This Model) first');
   const parsed = parseRequestText(text);
   const inputs = parsed.ok && parsed.request.format === 'v2' ? parsed.request.body.inputs.map((i) => i.name) : [];
   const items = running.map((d) => {
@@ -57,7 +70,18 @@ async function pickDeployment(ctx: CommandContext, text: string): Promise<string
     return { label: d.name, description: `${d.model} v${d.version}${fits ? ' · takes these inputs' : ''}`, name: d.name, fits };
   });
   items.sort((a, b) => Number(b.fits) - Number(a.fits));
-  const pick = await vscode.window.showQuickPick(items, { title: 'Send the request to…', placeHolder: 'A running deployment' });
-  if (!pick) throw new CancelledError();
-  return pick.name;
+  const remoteItems = remote.map(({ s, context, namespace }) => ({
+    label: s.name,
+    description: `KServe ${context}/${namespace}${s.model ? ` · ${s.model}${s.version ? ` v${s.version}` : ''}` : ''}`,
+    target: { name: s.name, remote: { context, namespace } } as Target,
+  }));
+  const pick = await vscode.window.showQuickPick<{ label: string; description: string; target: Target } | vscode.QuickPickItem>(
+    [
+      ...items.map((i) => ({ label: i.label, description: i.description, target: { name: i.name } as Target })),
+      ...(remoteItems.length ? [{ label: 'KServe', kind: vscode.QuickPickItemKind.Separator }, ...remoteItems] : []),
+    ],
+    { title: 'Send the request to…', placeHolder: 'A running deployment, or a Ready one on KServe' },
+  );
+  if (!pick || !('target' in pick)) throw new CancelledError();
+  return pick.target;
 }

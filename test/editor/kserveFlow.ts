@@ -163,6 +163,25 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
       const logged = fake.podsOf(NS, NAME).flatMap((p) => fake.logOf(NS, p.metadata.name, 'queue-proxy'));
       if (!logged.some((l) => l.includes(`/v2/models/${NAME}/infer`))) throw new Error(`no infer request in queue-proxy's log:\n${logged.join('\n')}`);
     }],
+    ['"Send Request to Deployment…" on a request file offers the Ready KServe service; its panel answers beside the file', 'kserve-send-request', async () => {
+      await runCommand(page, 'View: Close All Editor Groups');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill('requests/iris.request.json');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'iris.request.json' }).first().click();
+      await page.locator('.monaco-editor .view-lines', { hasText: 'float_input' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await runCommand(page, 'ModelDeck: Send Request to Deployment…');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: `KServe fake-kserve/${NS}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: `KServe fake-kserve/${NS}` }).first().click();
+      const predict = await webviewFrame(page, 'predict.js', `Predict: ${NAME} on KServe`);
+      await pollFor('the request file\'s answer in the remote panel', 30_000, async () => {
+        const status = await predict.locator('.result-status').innerText();
+        const source = await predict.locator('.history-table tbody tr').first().innerText();
+        if (status.startsWith('✗')) throw new Error(`the panel shows a failure: ${status}`);
+        return status.startsWith(`✓ REST JSON · ${NAME} v2`) && source.includes('requests/iris.request.json') ? true : undefined;
+      });
+    }],
     ['Show Logs follows the pods: kserve-container, queue-proxy and storage-initializer lines, live', 'kserve-logs', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
       await onRemoteRow(page, NAME, 'Show Logs', 'ModelDeck: Show KServe Logs');

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { expandPane, pageText, paneRowsText, pickQuickItem, pollFor, runCommand, type Screenshots } from './lib/browser';
-import type { StepOutcome } from './uiFlow';
+import { expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, type Screenshots } from './lib/browser';
+import { runSteps, type StepOutcome } from './lib/steps';
 
 export interface RegistryFlowContext {
   page: Page;
@@ -29,15 +29,25 @@ export async function runRegistryFlow(ctx: RegistryFlowContext): Promise<StepOut
     ['"Register Model Version…" on an .onnx file adds the next version with its metrics, leaving v1 untouched', 'register-version', async () => {
       await page.locator('.part.activitybar .action-item a[aria-label^="Explorer"]').first().click();
       const tree = page.locator('.explorer-folders-view');
-      for (const name of ['models', 'digits', '1']) {
-        const row = tree.locator(`.monaco-list-row[aria-label="${name}"]`).first();
-        await row.waitFor({ state: 'visible', timeout: 15_000 });
-        if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
-      }
-      const onnx = tree.locator('.monaco-list-row[aria-label="model.onnx"]').first();
+      // The Explorer shows several model.onnx rows (and compacts "digits/1"): open the file, reveal it,
+      // and right-click the row the Explorer selects.
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await input.fill('models/digits/1/model.onnx');
+      const match = page.locator('.quick-input-list .monaco-list-row', { hasText: 'model.onnx' }).filter({ hasText: 'digits' }).first();
+      await match.waitFor({ state: 'visible', timeout: 15_000 });
+      await match.click();
+      await runCommand(page, 'File: Reveal Active File in Explorer View');
+      const onnx = tree.locator('.monaco-list-row.selected[aria-label="model.onnx"]').first();
       await onnx.waitFor({ state: 'visible', timeout: 15_000 });
       await onnx.click({ button: 'right' });
-      await page.locator('.context-view .monaco-menu .action-item', { hasText: 'Register Model Version…' }).first().click();
+      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Register Model Version…' }).first();
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      // Monaco menus ignore a click that comes right after they open (the right-click's own release).
+      await page.waitForTimeout(500);
+      await item.hover();
+      await item.click();
       await pickQuickItem(page, 'digits'); // an existing model: the next version
       await answerInput(page, 'accuracy=0.9911, f1_macro=0.99');
       const v2 = join(workspace, 'models', 'digits', '2');
@@ -64,20 +74,5 @@ export async function runRegistryFlow(ctx: RegistryFlowContext): Promise<StepOut
       });
     }],
   ];
-  const outcomes: StepOutcome[] = [];
-  for (const [name, shot, body] of steps) {
-    const started = Date.now();
-    try {
-      await body();
-      await screenshots.take(page, shot);
-      outcomes.push({ name, ok: true, ms: Date.now() - started });
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      await screenshots.failure(page, shot);
-      outcomes.push({ name, ok: false, ms: Date.now() - started, error });
-      console.log(`  FAIL ${name}: ${error}\n${(await pageText(page)).slice(0, 2000)}`);
-      break;
-    }
-  }
-  return outcomes;
+  return runSteps(page, screenshots, steps);
 }

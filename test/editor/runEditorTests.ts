@@ -29,6 +29,7 @@ import {
 import { runPayloadSuite } from './lib/payload';
 import { runKServeFlow } from './kserveFlow';
 import { runPanelsFlow } from './panelsFlow';
+import { runRegistryFlow } from './registryFlow';
 import { runRestrictedFlow } from './restrictedFlow';
 import { runUiFlow } from './uiFlow';
 
@@ -160,6 +161,10 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
       const kserveSteps = await timed('KServe flow', () => runKServeFlow({ page, workspace, screenshots: shots }));
       for (const s of kserveSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
       steps.push(...kserveSteps);
+      // Registering a version from the Explorer and deploying the best one (changes digits only).
+      const registrySteps = await timed('registry flow', () => runRegistryFlow({ page, workspace, screenshots: shots }));
+      for (const s of registrySteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
+      steps.push(...registrySteps);
     } else {
       record('ui: deployment form and predict panel flow', 'skipped', 'not run: the main UI flow failed');
     }

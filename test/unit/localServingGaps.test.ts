@@ -1,0 +1,27 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { localServingGaps } from '../../src/core/deployment/localServingGaps';
+import { parseDeployment } from '../../src/core/deployment/validateDeployment';
+
+describe('what the local server does not carry out yet is said, never ignored', () => {
+  it('a plain ONNX deployment has no gaps', () => {
+    assert.deepEqual(localServingGaps(parseDeployment({ name: 'iris', model: { name: 'iris', version: 2 } })), []);
+  });
+
+  it('a predictor script, a transformer script and an inference logger each get a sentence naming the setting', () => {
+    const gaps = localServingGaps(
+      parseDeployment({
+        name: 'iris',
+        model: { name: 'iris', version: 2 },
+        modelServer: 'script',
+        predictor: { script: 'scripts/predictor.py' },
+        transformer: { script: 'scripts/transformer.py' },
+        inferenceLogger: { mode: 'all' },
+      }),
+    );
+    assert.equal(gaps.length, 3, gaps.join('\n'));
+    assert.match(gaps[0]!, /modelServer "script".*"scripts\/predictor\.py" is not run/);
+    assert.match(gaps[1]!, /transformer\.script "scripts\/transformer\.py" is not run/);
+    assert.match(gaps[2]!, /inferenceLogger mode "all"/);
+  });
+});
