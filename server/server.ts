@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { ServerMetrics } from './observability/metrics';
 import { ModelStatsBook } from './observability/modelStats';
 import { startGrpcServer, type RunningGrpcServer } from './protocols/grpc/grpcServer';
+import { createFastInfer } from './protocols/rest/fastInfer';
 import { createRestApp } from './protocols/rest/restApp';
 import { DeploymentSync } from './repository/deploymentSync';
 import { ModelManager } from './repository/modelManager';
@@ -72,6 +73,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   };
 
   const app = createRestApp(ctx);
+  const fastInfer = createFastInfer(ctx);
   let inflight = 0;
   let onDrained: (() => void) | undefined;
   const httpServer = http.createServer((req, res) => {
@@ -80,7 +82,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
       inflight--;
       if (inflight === 0) onDrained?.();
     });
-    app(req, res);
+    if (!fastInfer(req, res)) app(req, res);
   });
   httpServer.keepAliveTimeout = 65_000; // longer than common proxy/client idle timeouts
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as zlib from 'node:zlib';
 import { assertOip } from '../support/openApi';
 import { getJson, postJson, postRaw } from '../support/http';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
@@ -21,6 +22,20 @@ function requestWithHost(port: number, host: string): Promise<{ status: number; 
       res.on('end', () => resolve({ status: res.statusCode!, body }));
     });
     req.on('error', reject);
+    req.end();
+  });
+}
+
+/** POST /v2/models/iris/infer with exactly these headers and body chunks. */
+function rawInfer(port: number, headers: Record<string, string>, chunks: Buffer[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/v2/models/iris/infer', method: 'POST', headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    for (const c of chunks) req.write(c);
     req.end();
   });
 }
@@ -105,6 +120,37 @@ describe('REST errors: precise 4xx, the server stays up, other models unaffected
     const res = await postJson(`${server.url}/v2/models/iris/infer`, big);
     assert.equal(res.status, 413);
     assert.match(res.body.error, /4096/);
+  });
+
+  it('answers 413 for a chunked body (no Content-Length) once it passes the limit, and keeps serving', async () => {
+    const res = await rawInfer(server.httpPort, { 'transfer-encoding': 'chunked', 'content-type': 'application/json' }, [Buffer.alloc(3000, 0x20), Buffer.alloc(3000, 0x20)]);
+    assert.equal(res.status, 413);
+    assert.match(JSON.parse(res.body).error, /over the limit of 4096 bytes/);
+    assert.equal((await postJson(`${server.url}/v2/models/iris/infer`, GOOD)).status, 200);
+  });
+
+  it('infer answers carry the request id (the client\'s when sane), also on errors and gzip-compressed bodies', async () => {
+    const ok = await rawInfer(server.httpPort, { 'content-type': 'application/json', 'x-request-id': 'abc-123' }, [Buffer.from(JSON.stringify(GOOD))]);
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.headers['x-request-id'], 'abc-123');
+    assert.equal(JSON.parse(ok.body).id, 'abc-123');
+    const bad = await rawInfer(server.httpPort, { 'content-type': 'application/json', 'x-request-id': 'bad id with spaces' }, [Buffer.from('{')]);
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    // A compressed body is inflated (by the express app the fast path hands it to).
+    const gz = await rawInfer(server.httpPort, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [zlib.gzipSync(JSON.stringify(GOOD))]);
+    assert.equal(gz.status, 200, gz.body);
+    assert.deepEqual(JSON.parse(gz.body).outputs.find((o: { name: string }) => o.name === 'label').data, [0]);
+  });
+
+  it('rejects a bad version in the path and an unknown model with the models that exist', async () => {
+    const v = await postJson(`${server.url}/v2/models/iris/versions/0/infer`, GOOD);
+    assert.equal(v.status, 400);
+    assert.match(v.body.error, /positive integer/);
+    const m = await postJson(`${server.url}/v2/models/no%20such/infer`, GOOD);
+    assert.equal(m.status, 404);
+    assert.match(m.body.error, /no such/);
+    assert.match(m.body.error, /iris/);
   });
 
   it('refuses foreign Host headers (DNS rebinding) and accepts loopback names', async () => {
