@@ -107,7 +107,7 @@ export const analyze: AnalysisFn = (report) => {
         (nullRest ? `A REST server that does no inference at all (node:http, fixed response) has a p50 of ${ms(nullRest.p50Ms)} ms with the same load generator; ` : '') +
         (naive1 ? `the naive Express peer ${ms(naive1.p50Ms)} ms; ` : '') +
         `ModelDeck REST JSON ${ms(json1.p50Ms)} ms` +
-        (nullRest ? `, i.e. ${ms(json1.p50Ms - nullRest.p50Ms)} ms above the bare round trip (Express routing and middleware, request id, JSON parse and validation, the batcher, the postMessage hop to the worker and back, response encoding)` : '') +
+        (nullRest ? `, i.e. ${ms(json1.p50Ms - nullRest.p50Ms)} ms above the bare round trip (ModelDeck answers V2 infer on plain node:http, ahead of Express: request id, JSON parse and validation, the batcher, the postMessage hop to the worker and back, response encoding)` : '') +
         '. ' +
         (json1.meanServerMs !== undefined && json1.meanComputeMs !== undefined
           ? `Inside ModelDeck (its own metrics, means) a REST JSON request spent ${ms(json1.meanServerMs)} ms from decoding to encoding, of which ${ms(json1.meanComputeMs)} ms in session.run (the floor's loop: ${ms(fl.tiny.meanMs)} ms — between requests the worker and onnxruntime's threads go cold) and ${ms(json1.meanQueueMs)} ms queued; the other ${ms(json1.meanServerMs - json1.meanComputeMs - (json1.meanQueueMs ?? 0))} ms are decoding, the batcher and the two thread hops (postMessage to the worker, and its result back through the event loop). `
@@ -292,13 +292,13 @@ export const analyze: AnalysisFn = (report) => {
       }
     }
     closing.push(
-      '**Fewer copies and hops per request (for T2/T3).** Per request ModelDeck decodes the body, builds a tensor, posts it to the worker (structured clone or transfer), gets the outputs back and encodes them; for the tiny model these fixed costs are the whole request. Candidates: transfer input ArrayBuffers instead of cloning them (REST binary and gRPC raw contents are already bytes — pass a view of the request Buffer\'s memory, copied once into a transferable buffer), skip Express middleware for the infer route (a direct node:http handler for POST /v2/models/:m/infer), cache per-model response templates, and avoid per-request `randomUUID` + header work when the client sends an id.',
+      '**Fewer copies and hops per request (for T2/T3).** Per request ModelDeck decodes the body, builds a tensor, posts it to the worker (structured clone or transfer), gets the outputs back and encodes them; for the tiny model these fixed costs are the whole request. Candidates: transfer input ArrayBuffers instead of cloning them (REST binary and gRPC raw contents are already bytes — pass a view of the request Buffer\'s memory, copied once into a transferable buffer) (V2 infer already skips Express: server/protocols/rest/fastInfer.ts), cache per-model response templates, and avoid per-request `randomUUID` + header work when the client sends an id.',
     );
     closing.push(
       '**Measure with the client off the server\'s cores.** The load generator used up to the "load-gen CPU %" column of the 2 cores (the grpc-js client is the heaviest); on this machine that is a fixed tax on every served row but not on the floor. Running the load generator on another machine (or pinning it with taskset to a core the server does not use, on a larger box) would show the server\'s own ceiling; the "even with the load generator\'s share" estimates above show how much that matters.',
     );
     closing.push(
-      '**For the tiny-model latency budget (T3)** the transport floor rows show how much of 0.5 / 0.4 ms a bare round trip already uses on this VM; the remainder is ModelDeck\'s per-request path. Compare ModelDeck\'s REST JSON p50 with the naive Express peer\'s (same framework, no worker hop) and with the bare node:http server: the first gap is the worker hop plus ModelDeck\'s own checks, the second is Express. A direct node:http route for inference and fewer per-request allocations on the hot path are the levers; gRPC additionally pays grpc-js\'s per-call cost on both sides.',
+      '**For the tiny-model latency budget (T3)** the transport floor rows show how much of 0.5 / 0.4 ms a bare round trip already uses on this VM; the remainder is ModelDeck\'s per-request path. ModelDeck\'s V2 infer already runs on plain node:http (no Express), so the gap to the bare node:http server is the worker hop, decoding, validation, metrics and encoding; fewer per-request allocations on that path are the remaining lever; gRPC additionally pays grpc-js\'s per-call cost on both sides.',
     );
   }
   return { perTarget, observations, closing };
