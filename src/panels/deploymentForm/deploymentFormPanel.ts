@@ -12,7 +12,7 @@ import type { RegistryService } from '../../services/registryService';
 import { requireTrust } from '../../services/trust';
 import { MessageChannel } from '../messageChannel';
 import { PanelHost } from '../panelHost';
-import { resetWhenHidden, setupPanelPage } from '../panelPage';
+import { resetWhenHidden } from '../panelPage';
 import { DEPLOYMENT_FORM_VIEW_TYPE, type FormAction, type FormContext, type FormFromPage, type FormToPage, type PickableField } from '../protocols/deploymentFormProtocol';
 import { newScriptFromTemplate, pickEnvironment, pickScript } from './formPickers';
 import { previewKServeYaml } from './kservePreview';
@@ -58,12 +58,9 @@ export class DeploymentFormPanel extends PanelHost {
     private readonly deps: FormPanelDeps,
     init: FormInit,
   ) {
-    super(panel);
+    super(panel, { extensionUri: deps.extensionUri, script: 'deploymentForm.js', title: titleOf(init) });
     this.state = init.state;
     this.origin = { mode: init.mode, ...(init.editing ? { editing: init.editing, baseline: this.diskBaseline(init.editing) } : {}) };
-    panel.title = titleOf(init);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'modeldeck.svg');
-    setupPanelPage(panel, deps.extensionUri, { script: 'deploymentForm.js', title: panel.title });
     this.channel = this.register(
       new MessageChannel<FormToPage, FormFromPage>(
         panel.webview,

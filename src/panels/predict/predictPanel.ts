@@ -11,7 +11,7 @@ import { formatsFor, parseRequestText } from '../../core/predict/requestModel';
 import type { ModelDeckOutput } from '../../logs/output';
 import { MessageChannel } from '../messageChannel';
 import { PanelHost } from '../panelHost';
-import { resetWhenHidden, setupPanelPage } from '../panelPage';
+import { resetWhenHidden } from '../panelPage';
 import { PREDICT_VIEW_TYPE, type HistoryEntry, type PredictFromPage, type PredictTarget, type PredictToPage } from '../protocols/predictProtocol';
 import type { PredictHistoryStore } from './predictHistoryStore';
 import type { PredictSource } from './predictSource';
@@ -53,12 +53,9 @@ export class PredictPanel extends PanelHost {
     private readonly deps: PredictPanelDeps,
     readonly source: PredictSource,
   ) {
-    super(panel);
+    super(panel, { extensionUri: deps.extensionUri, script: 'predict.js', title: titleOf(source) });
     const deployment = source.key;
     this.deployment = deployment;
-    panel.title = titleOf(source);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'modeldeck.svg');
-    setupPanelPage(panel, deps.extensionUri, { script: 'predict.js', title: panel.title });
     this.channel = this.register(
       new MessageChannel<PredictToPage, PredictFromPage>(
         panel.webview,
