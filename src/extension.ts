@@ -70,7 +70,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
       () => loaded,
     ),
   );
-  store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry)));
+  store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry, {
+        readyCount: () => (kserve.remoteState.kind === 'ok' ? kserve.remoteState.items.filter((s) => s.state === 'Ready').length : 0),
+        onDidChange: kserve.onDidChange,
+      })));
   for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView, panels, kserve })) store.add(d);
   store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void deployments.restoreRunning()));
 

@@ -29,9 +29,12 @@ export class RequestCodeLensProvider implements vscode.CodeLensProvider {
   constructor(
     private readonly deployments: DeploymentService,
     private readonly registry: RegistryService,
+    /** Ready InferenceServices of the KServe namespace in view (offered by "Predict with…"), and when that changes. */
+    private readonly remote?: { readyCount(): number; onDidChange: vscode.Event<void> },
   ) {
     // Lenses follow deployments starting and stopping.
     deployments.onDidChange(() => this.changed.fire());
+    remote?.onDidChange(() => this.changed.fire());
     registry.onDidChange(() => this.inputNames.clear());
   }
 
@@ -53,11 +56,12 @@ export class RequestCodeLensProvider implements vscode.CodeLensProvider {
           arguments: [{ uri: doc.uri.toString(), deployment: d.name } satisfies SendRequestArg],
         }),
     );
-    if (shown.length < running.length || running.length === 0) {
+    const remote = this.remote?.readyCount() ?? 0;
+    if (shown.length < running.length || running.length === 0 || remote > 0) {
       lenses.push(
         new vscode.CodeLens(range, {
-          title: running.length === 0 ? '$(beaker) Predict with… (no deployment is running)' : '$(beaker) Predict with…',
-          tooltip: 'Pick a deployment to send this request to',
+          title: running.length === 0 && remote === 0 ? '$(beaker) Predict with… (no deployment is running)' : '$(beaker) Predict with…',
+          tooltip: remote > 0 ? 'Pick a deployment, local or on KServe, to send this request to' : 'Pick a deployment to send this request to',
           command: CommandIds.sendRequest,
           arguments: [{ uri: doc.uri.toString() } satisfies SendRequestArg],
         }),
