@@ -135,6 +135,8 @@ export class WorkerPool {
   /** Runs one inference on the next free worker. */
   run(inputs: WireTensor[], outputNames: string[]): Promise<RunResult> {
     if (this.closed) return Promise.reject(new InferenceError('unavailable', 'model is unloading'));
+    // Every worker died: nothing would ever take the job.
+    if (this.slots.length === 0) return Promise.reject(new InferenceError('unavailable', 'no inference worker is running'));
     return new Promise<RunResult>((resolve, reject) => {
       this.queue.push({ inputs, outputNames, enqueued: performance.now(), resolve, reject });
       this.pump();
