@@ -61,7 +61,8 @@ export class LoadedVersion {
     batcher: BatcherSpec,
   ) {
     this.batcher = new AdaptiveBatcher<RunItem, VersionRunResult>(batcherLimits(batcher), {
-      canStart: () => pool.idleWorkers > 0 && pool.queued === 0,
+      // A dead pool takes the batch too, to fail it at once rather than hold it forever.
+      canStart: () => (pool.idleWorkers > 0 || pool.dead) && pool.queued === 0,
       execute: (items) => this.execute(items),
     });
     pool.onCapacity = () => this.batcher.notifyCapacity();

@@ -113,12 +113,15 @@ export class ModelManager {
   status(name: string): DeploymentStatus | undefined {
     const e = this.entries.get(name);
     if (!e) return undefined;
+    // A served version whose workers died is not ready while they restart (or after the pool gave up).
+    const lost = e.state === 'READY' ? e.current?.pool.unavailableReason : undefined;
+    const reason = lost ?? e.reason;
     return {
       name,
       model: e.spec.model.name,
       version: e.current?.version,
-      state: e.state,
-      ...(e.reason ? { reason: e.reason } : {}),
+      state: lost ? 'UNAVAILABLE' : e.state,
+      ...(reason ? { reason } : {}),
       ...(e.current ? { provider: e.current.runtime.provider } : {}),
     };
   }
@@ -180,7 +183,9 @@ export class ModelManager {
     const current = e.current;
     const key = await fileKey(info);
     const runtimeChanged = explicit && current !== undefined && runtimeSettingsDiffer(previousSpec, spec);
-    if (current && current.info.modelFile === info.modelFile && current.version === info.version && !runtimeChanged && key === current.loadKey) {
+    // Applying a deployment again loads afresh a version whose pool lost all its workers (not on polls: no loop).
+    const reloadDead = explicit && current !== undefined && current.pool.dead;
+    if (current && !reloadDead && current.info.modelFile === info.modelFile && current.version === info.version && !runtimeChanged && key === current.loadKey) {
       current.configureBatching(spec.batcher);
       e.state = 'READY';
       e.reason = undefined;
@@ -243,6 +248,12 @@ export class ModelManager {
       intraOpThreads: Math.max(1, Math.floor(this.cores / instances)),
       ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
     });
+    pool.onEvent = (ev) => {
+      const at = { deployment: spec.name };
+      if (ev.type === 'worker-lost') this.opts.logger.error(`inference worker of version ${info.version} lost (${ev.reason}); ${ev.workers} left, a replacement starts in ${ev.restartInMs} ms`, at);
+      else if (ev.type === 'worker-restarted') this.opts.logger.info(`inference worker of version ${info.version} replaced; ${ev.workers} running`, at);
+      else this.opts.logger.error(`inference workers of version ${info.version} died ${ev.losses} times in a row; no longer restarted; requests fail until the deployment is applied again (last: ${ev.reason})`, at);
+    };
     for (const f of runtime.fallbacks) {
       this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
     }

@@ -49,13 +49,28 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Its session is loaded: it may take jobs. */
+  ready: boolean;
   busy?: { id: number; job: Job; started: number };
 }
+
+/** What happened to the pool's workers after start, for the server log. */
+export type PoolEvent =
+  | { type: 'worker-lost'; reason: string; workers: number; restartInMs: number }
+  | { type: 'worker-restarted'; workers: number }
+  | { type: 'gave-up'; reason: string; losses: number };
+
+/** Workers lost in a row (no job completed in between) before the pool stops replacing them. */
+export const MAX_CONSECUTIVE_LOSSES = 5;
+/** Delay before replacing the first lost worker; doubles with each further loss in a row, up to 5 s. */
+const RESTART_BASE_MS = 100;
 
 /**
  * A fixed set of worker threads, each with its own session of the same model. Jobs queue in
  * FIFO order and go to the first idle worker; every job settles exactly once, also when a
- * worker dies (its job fails, the others keep going).
+ * worker dies (its job fails, the others keep going). A worker that dies after start is replaced
+ * with backoff; jobs wait for the replacement. After MAX_CONSECUTIVE_LOSSES losses with no job
+ * completed in between the pool gives up (a model that kills every worker), and jobs fail at once.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -63,8 +78,20 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private onIdle: (() => void) | undefined;
-  /** Called whenever a worker finishes a job (the batcher dispatches what waits). */
+  /** Set once every first worker has loaded: only then are lost workers replaced. */
+  private started = false;
+  /** Workers lost in a row without a completed job. */
+  private losses = 0;
+  /** Replacements scheduled or loading. */
+  private restarting = 0;
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  /** Why the last worker was lost (for errors and status). */
+  private lastLoss: string | undefined;
+  private gaveUp = false;
+  /** Called whenever a worker finishes a job or comes back (the batcher dispatches what waits). */
   onCapacity: (() => void) | undefined;
+  /** Worker losses and replacements, for the log. */
+  onEvent: ((e: PoolEvent) => void) | undefined;
 
   private constructor(private readonly opts: WorkerPoolOptions) {}
 
@@ -74,6 +101,7 @@ export class WorkerPool {
     try {
       const infos = await Promise.all(Array.from({ length: Math.max(1, opts.instances) }, () => pool.spawn()));
       const first = infos[0]!;
+      pool.started = true;
       return { pool, info: { ...first, loadMs: Math.max(...infos.map((i) => i.loadMs)) } };
     } catch (err) {
       await pool.close();
@@ -84,17 +112,20 @@ export class WorkerPool {
   private spawn(): Promise<PoolInfo> {
     const script = this.opts.workerScript ?? path.join(__dirname, 'onnxWorker.js');
     const worker = new Worker(script);
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, ready: false };
     this.slots.push(slot);
     return new Promise<PoolInfo>((resolve, reject) => {
       let loaded = false;
       worker.on('message', (msg: WorkerResponse) => {
         if (msg.type === 'loaded') {
           loaded = true;
+          slot.ready = true;
           resolve({ provider: msg.provider, fallbacks: msg.fallbacks, inputs: msg.inputs, outputs: msg.outputs, loadMs: msg.loadMs });
           this.pump();
         } else if (msg.type === 'load-failed') {
           reject(new InferenceError('unavailable', `failed to load ${this.opts.modelFile}: ${msg.message}`));
+          // A replacement that cannot load is a loss like any other (its exit schedules the next try).
+          if (this.started) void worker.terminate();
         } else {
           this.settle(slot, msg);
         }
@@ -122,21 +153,36 @@ export class WorkerPool {
     return this.queue.length;
   }
 
-  /** Workers not running anything. */
+  /** Loaded workers not running anything. */
   get idleWorkers(): number {
-    return this.slots.filter((s) => !s.busy).length;
+    return this.slots.filter((s) => s.ready && !s.busy).length;
   }
 
-  /** Number of worker threads. */
+  /** Number of loaded worker threads. */
   get size(): number {
-    return this.slots.length;
+    return this.slots.filter((s) => s.ready).length;
+  }
+
+  /**
+   * Why the pool cannot run anything now, or undefined while it can (or will once a lost
+   * worker is replaced, which is reported as a restart in progress).
+   */
+  get unavailableReason(): string | undefined {
+    if (this.gaveUp) return `inference workers died ${this.losses} times in a row, no longer restarted (last: ${this.lastLoss})`;
+    if (this.size === 0 && this.restarting > 0) return `restarting the inference worker (last one: ${this.lastLoss})`;
+    return undefined;
+  }
+
+  /** No worker runs and none is coming: run() fails at once. */
+  get dead(): boolean {
+    return this.slots.length === 0 && this.restarting === 0;
   }
 
   /** Runs one inference on the next free worker. */
   run(inputs: WireTensor[], outputNames: string[]): Promise<RunResult> {
     if (this.closed) return Promise.reject(new InferenceError('unavailable', 'model is unloading'));
-    // Every worker died: nothing would ever take the job.
-    if (this.slots.length === 0) return Promise.reject(new InferenceError('unavailable', 'no inference worker is running'));
+    // Every worker died and none is coming: nothing would ever take the job.
+    if (this.dead) return Promise.reject(new InferenceError('unavailable', this.noWorkerMessage()));
     return new Promise<RunResult>((resolve, reject) => {
       this.queue.push({ inputs, outputNames, enqueued: performance.now(), resolve, reject });
       this.pump();
@@ -146,7 +192,7 @@ export class WorkerPool {
   private pump(): void {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
-      if (slot.busy || slot.worker.threadId < 0) continue;
+      if (!slot.ready || slot.busy || slot.worker.threadId < 0) continue;
       const job = this.queue.shift()!;
       const id = this.nextId++;
       slot.busy = { id, job, started: performance.now() };
@@ -164,6 +210,7 @@ export class WorkerPool {
     const busy = slot.busy;
     if (!busy || (msg.type !== 'result' && msg.type !== 'error') || msg.id !== busy.id) return;
     slot.busy = undefined;
+    if (msg.type === 'result') this.losses = 0;
     const queueMs = busy.started - busy.job.enqueued;
     if (msg.type === 'result') busy.job.resolve({ outputs: msg.outputs, computeMs: msg.computeMs, queueMs });
     else busy.job.reject(new InferenceError(msg.invalidArgument ? 'invalid-argument' : 'internal', `runtime error: ${msg.message}`));
@@ -173,15 +220,66 @@ export class WorkerPool {
   }
 
   private failSlot(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return; // already handled ('error' is followed by 'exit')
+    this.slots.splice(i, 1);
     const busy = slot.busy;
     slot.busy = undefined;
-    const i = this.slots.indexOf(slot);
-    if (i >= 0) this.slots.splice(i, 1);
     busy?.job.reject(new InferenceError('internal', err.message));
-    if (this.slots.length === 0) {
-      for (const job of this.queue.splice(0)) job.reject(new InferenceError('unavailable', 'no inference worker is running'));
-    }
+    if (this.started && !this.closed) this.replace(err.message);
+    this.failQueuedIfDead();
     this.checkIdle();
+  }
+
+  /** Schedules a replacement for a lost worker, with backoff, unless losses keep coming. */
+  private replace(reason: string): void {
+    this.lastLoss = reason;
+    this.losses++;
+    if (this.losses > MAX_CONSECUTIVE_LOSSES) {
+      this.losses--;
+      if (!this.gaveUp) {
+        this.gaveUp = true;
+        this.onEvent?.({ type: 'gave-up', reason, losses: this.losses });
+      }
+      // The batcher may hold requests for capacity that will never come: let it dispatch them to fail.
+      this.onCapacity?.();
+      return;
+    }
+    const delay = Math.min(5_000, RESTART_BASE_MS * 2 ** (this.losses - 1));
+    this.restarting++;
+    this.onEvent?.({ type: 'worker-lost', reason, workers: this.size, restartInMs: delay });
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.closed) {
+        this.restarting--;
+        return;
+      }
+      this.spawn().then(
+        () => {
+          this.restarting--;
+          this.onEvent?.({ type: 'worker-restarted', workers: this.size });
+          this.pump();
+          this.onCapacity?.();
+        },
+        () => {
+          // Its exit (it is terminated after a failed load) counts the loss and tries again.
+          this.restarting--;
+          this.failQueuedIfDead();
+        },
+      );
+    }, delay);
+    this.restartTimers.add(timer);
+  }
+
+  private noWorkerMessage(): string {
+    if (this.closed) return 'model is unloading';
+    return this.gaveUp ? this.unavailableReason! : `no inference worker is running${this.lastLoss ? ` (last one: ${this.lastLoss})` : ''}`;
+  }
+
+  private failQueuedIfDead(): void {
+    if (!this.dead || this.queue.length === 0) return;
+    const message = this.noWorkerMessage();
+    for (const job of this.queue.splice(0)) job.reject(new InferenceError('unavailable', message));
   }
 
   private checkIdle(): void {
@@ -195,6 +293,10 @@ export class WorkerPool {
   /** Waits for queued and running jobs to finish (at most `timeoutMs`), then stops the workers. */
   async close(timeoutMs = 30_000): Promise<void> {
     this.closed = true;
+    for (const t of this.restartTimers) clearTimeout(t);
+    this.restarting -= this.restartTimers.size;
+    this.restartTimers.clear();
+    this.failQueuedIfDead();
     if (this.queue.length > 0 || this.slots.some((s) => s.busy)) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);

@@ -185,6 +185,40 @@ describe('versions, deployments and shutdown', () => {
     assert.ok(server.logs.some((l) => l.msg === 'stopped'));
   });
 
+  it('replaces an inference worker that dies: that request gets 500, the model reports why it is not ready, then serves again', async () => {
+    // A stand-in worker (real worker protocol) that ends its thread on a first value of -1.
+    const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-crash-'));
+    await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
+    await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
+    const worker = path.join(__dirname, '..', 'fixtures', 'workers', 'echoWorker.mjs');
+    const server = await startServerProcess(['--registry', registry, '--worker-script', worker]);
+    const body = (v: number) => ({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [v, v, v, v] }] });
+    try {
+      const ok = await postJson(`${server.url}/v2/models/echo/infer`, body(2));
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      const crash = await postJson(`${server.url}/v2/models/echo/infer`, body(-1));
+      assert.equal(crash.status, 500);
+      assert.match(crash.body.error, /inference worker exited with code 7/);
+      const lost = await server.waitForLog((l) => /inference worker of version 1 lost/.test(String(l.msg)));
+      assert.equal(lost.level, 'error');
+      assert.equal(lost.deployment, 'echo');
+      // Until the replacement has loaded, readiness says why; requests sent meanwhile wait for it.
+      const [during, waited] = await Promise.all([
+        getJson(`${server.url}/v2/models/echo/ready`),
+        postJson(`${server.url}/v2/models/echo/infer`, body(3)),
+      ]);
+      if (during.status === 503) assert.match(during.body.reason, /restarting the inference worker \(last one: inference worker exited with code 7\)/);
+      else assert.equal(during.status, 200, 'either restarting (503 with the reason) or already replaced');
+      assert.equal(waited.status, 200, JSON.stringify(waited.body));
+      assert.deepEqual(waited.body.outputs[0].data, [3, 3, 3, 3]);
+      await server.waitForLog((l) => /inference worker of version 1 replaced; 1 running/.test(String(l.msg)));
+      assert.equal((await getJson(`${server.url}/v2/models/echo/ready`)).status, 200);
+      assert.equal((await getJson(`${server.url}/v2/health/live`)).status, 200, 'the server itself never went down');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('exits 2 with the usage for a bad command line', () => {
     const r = spawnSync(process.execPath, [SERVER_BUNDLE, '--http-port', 'eighty'], { encoding: 'utf8' });
     assert.equal(r.status, 2);

@@ -1,18 +1,24 @@
 /**
- * The worker pool's bookkeeping when a worker goes away: the job it held fails exactly once with a
- * message that says so, jobs still queued fail with "unavailable" once no worker is left, and a job
- * submitted after that is refused at once instead of waiting forever.
- * A stand-in worker (test/fixtures/workers/holdingWorker.mjs) holds its jobs: a real onnxruntime
- * worker must not be ended inside session.run (the native callback aborts the whole process).
+ * The worker pool when a worker goes away: the job it held fails exactly once with a message that
+ * says so; after start a lost worker is replaced (with backoff) and queued jobs run on the
+ * replacement; after MAX_CONSECUTIVE_LOSSES in a row the pool gives up and jobs fail at once with
+ * the reason; a pool whose every worker died during start-up-free use refuses jobs instead of
+ * letting them wait forever.
+ * Stand-in workers (test/fixtures/workers/*.mjs) speak the real worker protocol: a real
+ * onnxruntime worker must not be ended inside session.run (the native callback aborts the process).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { WorkerPool } from '../../server/runtime/workerPool';
+import { MAX_CONSECUTIVE_LOSSES, WorkerPool, type PoolEvent } from '../../server/runtime/workerPool';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import type { WireTensor } from '../../server/runtime/workerProtocol';
 import { REPO_ROOT } from '../support/serverProcess';
 
 const HOLDING = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'holdingWorker.mjs');
+const ECHO = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'echoWorker.mjs');
+const CRASH = -1; // echoWorker ends its thread on this first value
 const x = (): WireTensor[] => [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array(4) }];
 
 async function settledOf(jobs: Record<string, Promise<unknown>>, act: () => Promise<unknown>): Promise<Record<string, string>> {
@@ -24,37 +30,124 @@ async function settledOf(jobs: Record<string, Promise<unknown>>, act: () => Prom
 }
 
 describe('worker pool: a worker that dies', () => {
-  it('fails the job it held and the queued one, once each, then refuses new jobs clearly', { timeout: 15_000 }, async (t) => {
+  it('the job a lost worker held fails exactly once; the queued one goes to the replacement', { timeout: 15_000 }, async (t) => {
     const { pool, info } = await WorkerPool.start({ modelFile: 'unused.onnx', instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: HOLDING });
-    t.after(() => pool.close(1_000));
+    t.after(() => pool.close(200));
     assert.equal(info.inputs[0]!.name, 'x');
+    const restarted = nextEvent(pool, 'worker-restarted');
     const running = pool.run(x(), ['y']);
     const queued = pool.run(x(), ['y']);
     assert.equal(pool.idleWorkers, 0);
     assert.equal(pool.queued, 1, 'the second job waits for the busy worker');
-    const worker = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0]!.worker;
-    const settled = await settledOf({ running, queued }, () => worker.terminate());
+    const settled = await settledOf({ running }, () => workerAt(pool, 0).terminate());
     assert.match(settled.running!, /^inference worker exited with code/);
-    assert.equal(settled.queued, 'no inference worker is running');
-    await assert.rejects(pool.run(x(), ['y']), /no inference worker is running/);
+    assert.equal(pool.queued, 1, 'the queued job waits for the replacement instead of failing');
+    await restarted;
+    assert.equal(pool.queued, 0, 'the replacement took it');
+    assert.equal(pool.idleWorkers, 0);
+    let queuedSettled = false;
+    void queued.then(() => (queuedSettled = true), () => (queuedSettled = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(queuedSettled, false, 'the held job is neither failed nor answered twice');
   });
 
-  it('with two workers, losing one leaves the other serving', { timeout: 15_000 }, async (t) => {
+  it('with two workers, losing one leaves the other serving while it is replaced', { timeout: 15_000 }, async (t) => {
     const { pool } = await WorkerPool.start({ modelFile: 'unused.onnx', instances: 2, providers: ['cpu'], intraOpThreads: 1, workerScript: HOLDING });
-    t.after(() => pool.close(1_000));
+    t.after(() => pool.close(200));
+    const restarted = nextEvent(pool, 'worker-restarted');
     const a = pool.run(x(), ['y']);
-    const b = pool.run(x(), ['y']);
-    const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
-    const first = slots[0]!.worker;
-    const settled = await settledOf({ a }, () => first.terminate());
+    void pool.run(x(), ['y']).catch(() => undefined); // held by the second worker
+    const settled = await settledOf({ a }, () => workerAt(pool, 0).terminate());
     assert.match(settled.a!, /exited/);
+    assert.equal(pool.size, 1, 'one worker left');
+    assert.equal(pool.dead, false);
+    assert.equal(pool.unavailableReason, undefined, 'still serving: not reported unavailable');
+    void pool.run(x(), ['y']).catch(() => undefined);
+    assert.equal(pool.queued, 1, 'a new job queues (the survivor is busy) rather than being refused');
+    const ev = await restarted;
+    assert.equal(ev.type === 'worker-restarted' && ev.workers, 2);
+    assert.equal(pool.queued, 0);
+  });
+
+  it('replaces a lost worker: the crashing job fails alone, the queued one runs on the replacement', { timeout: 15_000 }, async (t) => {
+    const model = tempModel('ok');
+    const { pool } = await WorkerPool.start({ modelFile: model, instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: ECHO });
+    t.after(() => pool.close(1_000));
+    const events: PoolEvent[] = [];
+    pool.onEvent = (e) => events.push(e);
+    const crash = pool.run(row(CRASH), ['y']);
+    const next = pool.run(row(5), ['y']);
+    await assert.rejects(crash, /^Error: inference worker exited with code 7$|inference worker exited with code 7/);
+    assert.equal(pool.size, 0);
+    assert.match(pool.unavailableReason ?? '', /^restarting the inference worker \(last one: inference worker exited with code 7\)$/);
+    const r = await next;
+    assert.deepEqual([...(r.outputs[0]!.data as Float32Array)], [5, 5, 5, 5], 'the queued job ran on the replacement');
     assert.equal(pool.size, 1);
-    assert.equal(pool.idleWorkers, 0, 'the survivor still holds job b');
-    // A new job queues for the survivor instead of being refused.
-    const c = pool.run(x(), ['y']);
-    assert.equal(pool.queued, 1);
-    const rest = await settledOf({ b, c }, () => slots[0]!.worker.terminate());
-    assert.match(rest.b!, /exited/);
-    assert.equal(rest.c, 'no inference worker is running');
+    assert.equal(pool.unavailableReason, undefined);
+    assert.deepEqual(events.map((e) => e.type), ['worker-lost', 'worker-restarted']);
+    assert.equal((events[0] as Extract<PoolEvent, { type: 'worker-lost' }>).restartInMs, 100);
+  });
+
+  it(`gives up after ${MAX_CONSECUTIVE_LOSSES} losses in a row: waiting jobs fail with the reason, later ones at once`, { timeout: 30_000 }, async (t) => {
+    const model = tempModel('ok');
+    const { pool } = await WorkerPool.start({ modelFile: model, instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: ECHO });
+    t.after(() => pool.close(1_000));
+    const events: PoolEvent[] = [];
+    pool.onEvent = (e) => events.push(e);
+    fs.writeFileSync(model, 'fail-load'); // every replacement fails to load from now on
+    const crash = pool.run(row(CRASH), ['y']);
+    const waiting = pool.run(row(1), ['y']);
+    await assert.rejects(crash, /exited with code 7/);
+    await assert.rejects(waiting, (e: Error) => {
+      assert.match(e.message, new RegExp(`^inference workers died ${MAX_CONSECUTIVE_LOSSES} times in a row, no longer restarted \\(last: inference worker exited with code 1\\)$`));
+      return true;
+    });
+    assert.equal(pool.dead, true);
+    assert.deepEqual(events.map((e) => e.type), [...Array(MAX_CONSECUTIVE_LOSSES).fill('worker-lost'), 'gave-up']);
+    assert.deepEqual(events.filter((e) => e.type === 'worker-lost').map((e) => (e as { restartInMs: number }).restartInMs), [100, 200, 400, 800, 1600], 'backoff doubles');
+    const t0 = performance.now();
+    await assert.rejects(pool.run(row(1), ['y']), /no longer restarted/);
+    assert.ok(performance.now() - t0 < 50, 'refused at once');
+  });
+
+  it('a completed job resets the count: losses spread over time never make it give up', { timeout: 30_000 }, async (t) => {
+    const { pool } = await WorkerPool.start({ modelFile: tempModel('ok'), instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: ECHO });
+    t.after(() => pool.close(1_000));
+    const lost: number[] = [];
+    pool.onEvent = (e) => {
+      if (e.type === 'worker-lost') lost.push(e.restartInMs);
+    };
+    for (let i = 0; i < MAX_CONSECUTIVE_LOSSES + 2; i++) {
+      await assert.rejects(pool.run(row(CRASH), ['y']), /exited/);
+      const ok = await pool.run(row(i), ['y']);
+      assert.equal((ok.outputs[0]!.data as Float32Array)[0], i);
+    }
+    assert.equal(pool.dead, false);
+    assert.deepEqual(lost, Array(MAX_CONSECUTIVE_LOSSES + 2).fill(100), 'every loss is the first in a row');
   });
 });
+
+function workerAt(pool: WorkerPool, i: number): { terminate(): Promise<number> } {
+  return (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[i]!.worker;
+}
+
+function nextEvent(pool: WorkerPool, type: PoolEvent['type']): Promise<PoolEvent> {
+  return new Promise((resolve) => {
+    const prev = pool.onEvent;
+    pool.onEvent = (e) => {
+      prev?.(e);
+      if (e.type === type) resolve(e);
+    };
+  });
+}
+
+function row(v: number): WireTensor[] {
+  return [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array(4).fill(v) }];
+}
+
+function tempModel(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modeldeck-pool-'));
+  const file = path.join(dir, 'model.onnx');
+  fs.writeFileSync(file, text);
+  return file;
+}
