@@ -336,6 +336,11 @@ describe('deployment validation: cross-field rules', () => {
     assertProblem(withPatch({ resources: { memory: '0Gi' } }), 'resources.memory', 'greater than zero', '(got "0Gi")');
   });
 
+  it('memory follows the Kubernetes quantity grammar: "K" is refused with a hint, "k" and binary suffixes pass', () => {
+    assertProblem(withPatch({ resources: { memory: '512K' } }), 'resources.memory', 'kilo is a lowercase k', '(got "512K")');
+    for (const memory of ['500k', '512Mi', '2Gi', '1G', '1.5Gi']) assert.ok(validateDeployment(withPatch({ resources: { memory } })).ok, memory);
+  });
+
   it('kserve.protocolVersion only goes with protocol "rest"', () => {
     assertProblem(withPatch({ protocol: 'grpc', kserve: { protocolVersion: 'v1' } }), 'kserve.protocolVersion', 'protocol "grpc" always uses "grpc-v2"', '(got "v1")');
     assert.ok(validateDeployment(withPatch({ protocol: 'rest', kserve: { protocolVersion: 'v1' } })).ok);

@@ -243,8 +243,9 @@ describe('buildInferenceService: deployments KServe cannot take', () => {
   it('a logger sink that is a file', () => {
     expectInvalid(spec({ inferenceLogger: { mode: 'all', sink: '/var/log/payloads.jsonl' } }), 'inferenceLogger.sink', /http\(s\) URL.*\/var\/log/);
   });
-  it('a memory quantity Kubernetes does not know ("K")', () => {
-    expectInvalid(spec({ resources: { memory: '512K' } }), 'resources.memory', /Kubernetes quantity.*"512k".*\(got "512K"\)/);
+  it('a hand-built spec with a memory quantity Kubernetes does not know ("K"; the schema refuses it too)', () => {
+    const s = spec();
+    expectInvalid({ ...s, resources: { ...s.resources, memory: '512K' } }, 'resources.memory', /Kubernetes quantity.*"512k".*\(got "512K"\)/);
   });
   it('a registry version of another model or another pinned version', () => {
     expectInvalid(spec(), 'model.name', /model "digits"/, { modelVersion: { ...VERSION_INFO, model: 'digits' } });

@@ -40,8 +40,8 @@ export const MODELDECK_GRPC_PORT = 8081;
 
 // KServe's webhook takes InferenceService names as DNS-1035 labels: a leading digit is refused.
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-// Kubernetes' own quantity grammar (resource.Quantity); our deployment schema is a little looser
-// (it accepts "K"), so quantities are checked again before they reach the cluster.
+// Kubernetes' own quantity grammar (resource.Quantity). The deployment schema follows it for memory,
+// but a spec may be built by hand, so quantities are checked again before they reach the cluster.
 const QUANTITY = /^(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
