@@ -290,7 +290,12 @@ export class WorkerPool {
     }
   }
 
-  /** Waits for queued and running jobs to finish (at most `timeoutMs`), then stops the workers. */
+  /**
+   * Waits for queued and running jobs to finish (at most `timeoutMs`), then fails what is still
+   * queued and stops the workers. A run already inside session.run is never interrupted, even after
+   * the timeout: ending a thread there aborts the whole process (onnxruntime's native callback), so
+   * a busy worker is stopped once its run returns (its caller still gets the result).
+   */
   async close(timeoutMs = 30_000): Promise<void> {
     this.closed = true;
     for (const t of this.restartTimers) clearTimeout(t);
@@ -307,6 +312,7 @@ export class WorkerPool {
       });
     }
     for (const job of this.queue.splice(0)) job.reject(new InferenceError('unavailable', 'model unloaded'));
+    if (this.slots.some((s) => s.busy)) await new Promise<void>((resolve) => (this.onIdle = resolve));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots.length = 0;
   }

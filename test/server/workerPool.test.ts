@@ -18,6 +18,8 @@ import { REPO_ROOT } from '../support/serverProcess';
 
 const HOLDING = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'holdingWorker.mjs');
 const ECHO = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'echoWorker.mjs');
+const SLOW = path.join(REPO_ROOT, 'test', 'fixtures', 'models', 'slow', '1', 'model.onnx');
+const WORKER = path.join(REPO_ROOT, 'dist', 'onnxWorker.js');
 const CRASH = -1; // echoWorker ends its thread on this first value
 const x = (): WireTensor[] => [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array(4) }];
 
@@ -32,7 +34,7 @@ async function settledOf(jobs: Record<string, Promise<unknown>>, act: () => Prom
 describe('worker pool: a worker that dies', () => {
   it('the job a lost worker held fails exactly once; the queued one goes to the replacement', { timeout: 15_000 }, async (t) => {
     const { pool, info } = await WorkerPool.start({ modelFile: 'unused.onnx', instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: HOLDING });
-    t.after(() => pool.close(200));
+    t.after(() => closeHolding(pool));
     assert.equal(info.inputs[0]!.name, 'x');
     const restarted = nextEvent(pool, 'worker-restarted');
     const running = pool.run(x(), ['y']);
@@ -53,7 +55,7 @@ describe('worker pool: a worker that dies', () => {
 
   it('with two workers, losing one leaves the other serving while it is replaced', { timeout: 15_000 }, async (t) => {
     const { pool } = await WorkerPool.start({ modelFile: 'unused.onnx', instances: 2, providers: ['cpu'], intraOpThreads: 1, workerScript: HOLDING });
-    t.after(() => pool.close(200));
+    t.after(() => closeHolding(pool));
     const restarted = nextEvent(pool, 'worker-restarted');
     const a = pool.run(x(), ['y']);
     void pool.run(x(), ['y']).catch(() => undefined); // held by the second worker
@@ -127,6 +129,13 @@ describe('worker pool: a worker that dies', () => {
   });
 });
 
+/** Closes a pool of holding workers: they never answer, so they are ended (safe: no native run inside). */
+async function closeHolding(pool: WorkerPool): Promise<void> {
+  const closing = pool.close(0);
+  await Promise.all((pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots.map((s) => s.worker.terminate()));
+  await closing;
+}
+
 function workerAt(pool: WorkerPool, i: number): { terminate(): Promise<number> } {
   return (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[i]!.worker;
 }
@@ -140,6 +149,28 @@ function nextEvent(pool: WorkerPool, type: PoolEvent['type']): Promise<PoolEvent
     };
   });
 }
+
+
+describe('worker pool: closing while a run is inside session.run', () => {
+  it('never interrupts the run, even past the timeout: the caller gets its result, then the workers stop', { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 6; i++) {
+      const started = await WorkerPool.start({ modelFile: SLOW, instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: WORKER });
+      const spec = started.info.inputs[0]!;
+      const width = spec.shape[1] as number;
+      const job = started.pool.run([{ name: spec.name, datatype: 'FP32', shape: [1, width], data: new Float32Array(width).fill(0.5) }], started.info.outputs.map((o) => o.name));
+      await new Promise((r) => setTimeout(r, 5)); // let it reach session.run
+      const queuedBehind = started.pool.run([{ name: spec.name, datatype: 'FP32', shape: [1, width], data: new Float32Array(width) }], started.info.outputs.map((o) => o.name)).then(
+        () => 'answered',
+        (e: Error) => e.message,
+      );
+      await started.pool.close(1); // times out long before the run ends
+      const r = await job;
+      assert.equal(r.outputs.length, started.info.outputs.length, 'the run in progress finished and answered');
+      assert.equal(await queuedBehind, 'model unloaded', 'what had not started is failed');
+      assert.equal(started.pool.size, 0);
+    }
+  });
+});
 
 function row(v: number): WireTensor[] {
   return [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array(4).fill(v) }];
