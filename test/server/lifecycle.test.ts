@@ -219,6 +219,40 @@ describe('versions, deployments and shutdown', () => {
     }
   });
 
+  it('gives up on a model that kills every worker, says why, and serves again once it is loaded again', async () => {
+    const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-crash-'));
+    await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
+    await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
+    const worker = path.join(__dirname, '..', 'fixtures', 'workers', 'echoWorker.mjs');
+    const server = await startServerProcess(['--registry', registry, '--worker-script', worker]);
+    const body = (v: number) => ({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [v, v, v, v] }] });
+    try {
+      // Each crash waits for the replacement of the last one (0.1 + 0.2 + 0.4 + 0.8 + 1.6 s), then kills it too.
+      for (let i = 0; i < 6; i++) {
+        const r = await postJson(`${server.url}/v2/models/echo/infer`, body(-1));
+        assert.equal(r.status, 500, `crash ${i + 1}: ${JSON.stringify(r.body)}`);
+      }
+      await server.waitForLog((l) => /died 5 times in a row; no longer restarted/.test(String(l.msg)));
+      const ready = await getJson(`${server.url}/v2/models/echo/ready`);
+      assert.equal(ready.status, 503);
+      assert.match(ready.body.reason, /inference workers died 5 times in a row, no longer restarted \(last: inference worker exited with code 7\)/);
+      const refused = await postJson(`${server.url}/v2/models/echo/infer`, body(1));
+      assert.equal(refused.status, 503);
+      assert.match(refused.body.error, /no longer restarted/);
+      const index = await postJson(`${server.url}/v2/repository/index`, {});
+      assert.equal(index.body.find((m: { name: string }) => m.name === 'echo').state, 'UNAVAILABLE');
+      // Loading it again starts fresh workers.
+      const load = await postJson(`${server.url}/v2/repository/models/echo/load`, {});
+      assert.equal(load.status, 200, JSON.stringify(load.body));
+      const ok = await postJson(`${server.url}/v2/models/echo/infer`, body(4));
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.deepEqual(ok.body.outputs[0].data, [4, 4, 4, 4]);
+      assert.equal((await getJson(`${server.url}/v2/models/echo/ready`)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('exits 2 with the usage for a bad command line', () => {
     const r = spawnSync(process.execPath, [SERVER_BUNDLE, '--http-port', 'eighty'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
