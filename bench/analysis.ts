@@ -276,7 +276,7 @@ export const analyze: AnalysisFn = (report) => {
           `**Keep the worker fed (server/runtime/workerPool.ts dispatches one job per worker and sends the next only after the result has come back through the event loop).** ` +
             `At c=16 with batching off the CNN worker was inside session.run only ${rowsIdle.map((r) => `${n0(r.workerBusyPct)}% (${PN[r.protocol]})`).join(', ')} of the time although 16 requests were always waiting${tiny16?.workerBusyPct !== undefined ? `, the tiny model's ${n0(tiny16.workerBusyPct)}%` : ''}: ` +
             'every run is followed by a worker→main hop, a wait for the busy event loop to reach the result message, and a main→worker hop before the next run starts. ' +
-            'Letting each worker hold a second job (the worker thread already runs its messages one after another, since session.run blocks it) would overlap that hand-off with compute; with the batcher on, the next batch can be formed and posted while the current one runs. Expected effect: the worker-busy column rising towards the floor\'s, and the CNN rows moving towards the floor until the CPU (not the hand-off) is the limit.',
+            'Letting each worker hold a second job, so that the hand-off overlaps compute, was tried (2026-12-03): in an A/B of the CNN over REST binary at c=16 (two servers side by side, five alternating 4 s rows each) it gave 268 vs 263 infer/s (median), within this VM\'s noise, so it was not kept: with both cores already busy the idle worker time is time the CPU spends on the event loop and the client, not free capacity. It becomes worth it on a machine with cores to spare for the event loop.',
         );
       }
     }
