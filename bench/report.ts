@@ -170,7 +170,7 @@ function resultTable(report: BenchReport, model: ModelKey): string {
   const lines: string[] = [];
   if (floor) {
     lines.push(
-      `| **floor** (in-process session.run) | – | – | 1 | ${perSec(floor.inferPerSec)} | ${ms(floor.p50Ms)} | ${ms(floor.p90Ms)} | ${ms(floor.p99Ms)} | ${ms(floor.maxMs)} | 0 | 1.00× | – | – | ${f(floor.cpuPct, 0)} | – | ${floor.machineBusyPct !== undefined ? f(Math.max(0, floor.machineBusyPct - floor.cpuPct), 0) : '–'} | 1 | ${ms(floor.meanMs)} | ${f(floor.meanMs * floor.inferPerSec / 10, 0)} |`,
+      `| **floor** (in-process session.run) | – | – | 1 | ${perSec(floor.inferPerSec)} | ${ms(floor.p50Ms)} | ${ms(floor.p90Ms)} | ${ms(floor.p99Ms)} | ${ms(floor.maxMs)} | 0 | 1.00× | – | – | ${f(floor.cpuPct, 0)} | – | ${floor.machineBusyPct !== undefined ? f(Math.max(0, floor.machineBusyPct - floor.cpuPct) + (floor.machineStealPct ?? 0), 0) : '–'} | 1 | ${ms(floor.meanMs)} | ${f(floor.meanMs * floor.inferPerSec / 10, 0)} |`,
     );
   }
   const order = (r: Row): number => (r.system === 'naive' ? 0 : r.batching ? 2 : 1) * 100 + ['rest-json', 'rest-binary', 'grpc'].indexOf(r.protocol) * 10;
@@ -248,7 +248,7 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
     const all = [...report.rows, ...report.whatIf].filter((r) => !r.failed);
     const noisyRows = all.filter((r) => (r.foreignCpuPct ?? 0) > 25);
     out.push(
-      `**Data quality:** ${noisyRows.length} of ${all.length} measured rows had other processes on this shared machine using more than 25% of a core during the window (marked ⚠ in the "other CPU %" column; each was measured again while the time budget allowed and the quietest attempt kept). ` +
+      `**Data quality:** ${noisyRows.length} of ${all.length} measured rows lost more than 25% of a core during the window to other processes on this shared machine or to the hypervisor (steal) (marked ⚠ in the "other CPU %" column; each was measured again while the time budget allowed and the quietest attempt kept). ` +
         (noisyRows.length === 0 ? 'Every row ran on an otherwise quiet machine.' : 'Treat the marked rows as unreliable.') +
         ' Even on a quiet machine, repeated runs of this benchmark on this 2-vCPU VM differed by 10–30% per row (e.g. the CNN naive peer at c=16 gave 823, 759 and 563 infer/s in three runs), so compare rows within one run and treat smaller differences as noise.\n',
     );
@@ -300,7 +300,7 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
     out.push(`## Results: ${model.key} (${model.name} v${model.version}, ${model.input})\n`);
     out.push(resultTable(report, model.key));
     out.push(
-      '"req/run" = requests per session.run (mean; > 1 only when the batcher merged requests), "session.run ms" = the time of the run that served a request, averaged over requests (ModelDeck observes modeldeck_inference_compute_duration_seconds once per request, so with batching this is a batch\'s run time), "worker busy %" = time inside session.run over the window, shown only when every run carried one request (the metric cannot give it for merged batches; for the floor row, its own loop). "other CPU %" = the machine\'s busy time (/proc/stat) minus server and load generator: other jobs on this shared box; rows above 25% were measured again when time allowed.\n',
+      '"req/run" = requests per session.run (mean; > 1 only when the batcher merged requests), "session.run ms" = the time of the run that served a request, averaged over requests (ModelDeck observes modeldeck_inference_compute_duration_seconds once per request, so with batching this is a batch\'s run time), "worker busy %" = time inside session.run over the window, shown only when every run carried one request (the metric cannot give it for merged batches; for the floor row, its own loop). "other CPU %" = the machine\'s busy time (/proc/stat) minus server and load generator (other jobs on this shared box), plus steal (time the hypervisor gave our vCPUs to other VMs); rows above 25% were measured again when time allowed.\n',
     );
   }
 

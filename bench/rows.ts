@@ -80,7 +80,7 @@ export function toRow(
     ...(rss !== undefined ? { serverRssMiB: rss / 2 ** 20 } : {}),
     ...(r.machineBusyPct !== undefined ? { machineBusyPct: r.machineBusyPct, machineStealPct: r.machineStealPct ?? 0 } : {}),
     ...(r.machineBusyPct !== undefined && serverCpuPct !== undefined
-      ? { foreignCpuPct: Math.max(0, r.machineBusyPct - serverCpuPct - r.loadgenCpuPct) }
+      ? { foreignCpuPct: Math.max(0, r.machineBusyPct - serverCpuPct - r.loadgenCpuPct) + (r.machineStealPct ?? 0) }
       : {}),
   };
 }
@@ -116,11 +116,14 @@ export function loadgenConfig(
   };
 }
 
-/** CPU of processes other than the server and the load generator during a row, % of one core. */
+/**
+ * CPU taken from the row by others, % of one core: processes other than the server and the load
+ * generator, plus hypervisor steal (our vCPUs given to another VM: the same loss, seen from inside).
+ */
 function foreignCpu(r: LoadgenResult): number | undefined {
   const cpuS = delta(r, 'process_cpu_seconds_total');
   if (r.machineBusyPct === undefined || cpuS === undefined) return undefined;
-  return Math.max(0, r.machineBusyPct - (cpuS / (r.scrapeIntervalS ?? r.elapsedS)) * 100 - r.loadgenCpuPct);
+  return Math.max(0, r.machineBusyPct - (cpuS / (r.scrapeIntervalS ?? r.elapsedS)) * 100 - r.loadgenCpuPct) + (r.machineStealPct ?? 0);
 }
 
 /** One row; repeated (up to ROW_ATTEMPTS) when other processes took the cores, keeping the quietest. */
@@ -133,10 +136,10 @@ export async function loadgen(cfg: LoadgenConfig): Promise<LoadgenResult & { qui
     if (!best || foreign < (foreignCpu(best) ?? 0)) best = { ...r, quietWaitS, attempts: attempt };
     if (foreign <= NOISY_ROW_PCT || attempt === ROW_ATTEMPTS) break;
     if (quietBudgetLeft() <= 0) {
-      log(`other processes used ${foreign.toFixed(0)}% of a core during the row; no time budget left to repeat it`);
+      log(`other processes and steal took ${foreign.toFixed(0)}% of a core during the row; no time budget left to repeat it`);
       break;
     }
-    log(`other processes used ${foreign.toFixed(0)}% of a core during the row; measuring it again`);
+    log(`other processes and steal took ${foreign.toFixed(0)}% of a core during the row; measuring it again`);
     noteRepeated(cfg.warmupS + cfg.seconds + 0.5);
   }
   return best!;
@@ -172,7 +175,7 @@ export function describeRow(r: Row): string {
 /** The floor process, repeated (bounded) when other processes were busy during it. */
 export async function runFloor(model: BenchModel, intraOpThreads: number, noSpin = false): Promise<FloorResult> {
   let best: FloorResult | undefined;
-  const noise = (f: FloorResult): number => (f.machineBusyPct === undefined ? 0 : Math.max(0, f.machineBusyPct - f.cpuPct));
+  const noise = (f: FloorResult): number => (f.machineBusyPct === undefined ? 0 : Math.max(0, f.machineBusyPct - f.cpuPct) + (f.machineStealPct ?? 0));
   for (let attempt = 1; attempt <= ROW_ATTEMPTS; attempt++) {
     await waitForQuiet();
     const f = await runJsonChild<FloorResult>(
@@ -182,7 +185,7 @@ export async function runFloor(model: BenchModel, intraOpThreads: number, noSpin
     );
     if (!best || noise(f) < noise(best)) best = { ...f, intraOpThreads, ...(noSpin ? { noSpin } : {}) };
     if (noise(f) <= NOISY_ROW_PCT || attempt === ROW_ATTEMPTS || quietBudgetLeft() <= 0) break;
-    log(`other processes used ${noise(f).toFixed(0)}% of a core during the floor; measuring it again`);
+    log(`other processes and steal took ${noise(f).toFixed(0)}% of a core during the floor; measuring it again`);
     noteRepeated(WARMUP_S + SECONDS + 1);
   }
   return best!;

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     if (naive && naive.inferPerSec > 0 && row.inferPerSec > 0) row.ratioToNaive = row.inferPerSec / naive.inferPerSec;
   }
   const quiet = quietStats();
-  if (quiet.rowsRepeated > 0) report.notes.push(`${quiet.rowsRepeated} row measurement(s) were repeated because other processes on the machine used more than ${NOISY_ROW_PCT}% of a core during them (the quietest attempt is kept).`);
+  if (quiet.rowsRepeated > 0) report.notes.push(`${quiet.rowsRepeated} row measurement(s) were repeated because other processes on the machine or the hypervisor (steal) took more than ${NOISY_ROW_PCT}% of a core during them (the quietest attempt is kept).`);
   if (quiet.gaveUp > 0) report.notes.push(`${quiet.gaveUp} time(s) the machine stayed busy with other processes (waited up to ${QUIET_WAIT_S} s, ${QUIET_BUDGET_S} s in all) and the row was measured anyway; see the "other CPU %" column.`);
   report.notes.push(`Time spent waiting for a quiet machine or repeating noisy rows: ${quiet.spentS.toFixed(0)} s (budget ${QUIET_BUDGET_S} s).`);
   report.durationS = (Date.now() - started) / 1000;
