@@ -28,6 +28,8 @@ export interface DeploymentStatus {
   reason?: string;
   /** Execution provider in use. */
   provider?: string;
+  /** UNAVAILABLE only for now: its inference workers died and a replacement is starting. */
+  restarting?: boolean;
 }
 
 interface Entry {
@@ -122,6 +124,7 @@ export class ModelManager {
       version: e.current?.version,
       state: lost ? 'UNAVAILABLE' : e.state,
       ...(reason ? { reason } : {}),
+      ...(lost && e.current?.pool.restartingAll ? { restarting: true } : {}),
       ...(e.current ? { provider: e.current.runtime.provider } : {}),
     };
   }

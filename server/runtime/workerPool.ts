@@ -173,6 +173,11 @@ export class WorkerPool {
     return undefined;
   }
 
+  /** Every worker is gone and a replacement is on its way (requests wait for it). */
+  get restartingAll(): boolean {
+    return this.size === 0 && this.restarting > 0 && !this.gaveUp;
+  }
+
   /** No worker runs and none is coming: run() fails at once. */
   get dead(): boolean {
     return this.slots.length === 0 && this.restarting === 0;

@@ -245,6 +245,7 @@ export class DeploymentService extends Disposable {
     const version = e.version ? { version: Number(e.version) } : {};
     if (e.state === 'READY') return { ...base, state: 'running', ...version, ...urls, ...(e.reason ? { reason: e.reason } : {}) };
     if (e.state === 'LOADING') return { ...base, state: 'starting', ...version };
+    if (e.state === 'UNAVAILABLE' && e.restarting) return { ...base, state: 'starting', ...version, ...(e.reason ? { reason: e.reason } : {}) };
     return { ...base, state: 'failed', reason: e.reason ?? e.state };
   }
 

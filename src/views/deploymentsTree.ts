@@ -113,7 +113,7 @@ function describe(d: DeploymentView): string {
     case 'failed':
       return `failed: ${d.reason ?? 'unknown reason'}`;
     case 'starting':
-      return 'starting…';
+      return d.reason ? `starting… (${d.reason})` : 'starting…';
     case 'updating':
       return 'updating…';
     case 'stopped':

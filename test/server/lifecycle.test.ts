@@ -203,12 +203,19 @@ describe('versions, deployments and shutdown', () => {
       assert.equal(lost.level, 'error');
       assert.equal(lost.deployment, 'echo');
       // Until the replacement has loaded, readiness says why; requests sent meanwhile wait for it.
-      const [during, waited] = await Promise.all([
+      const [during, indexDuring, waited] = await Promise.all([
         getJson(`${server.url}/v2/models/echo/ready`),
+        postJson(`${server.url}/v2/repository/index`, {}),
         postJson(`${server.url}/v2/models/echo/infer`, body(3)),
       ]);
-      if (during.status === 503) assert.match(during.body.reason, /restarting the inference worker \(last one: inference worker exited with code 7\)/);
-      else assert.equal(during.status, 200, 'either restarting (503 with the reason) or already replaced');
+      const entry = indexDuring.body.find((m: { name: string }) => m.name === 'echo');
+      if (during.status === 503) {
+        assert.match(during.body.reason, /restarting the inference worker \(last one: inference worker exited with code 7\)/);
+        // The index says it is coming back (the extension shows "starting", not "failed").
+        assert.deepEqual({ state: entry.state, restarting: entry.restarting }, { state: 'UNAVAILABLE', restarting: true });
+      } else {
+        assert.equal(during.status, 200, 'either restarting (503 with the reason) or already replaced');
+      }
       assert.equal(waited.status, 200, JSON.stringify(waited.body));
       assert.deepEqual(waited.body.outputs[0].data, [3, 3, 3, 3]);
       await server.waitForLog((l) => /inference worker of version 1 replaced; 1 running/.test(String(l.msg)));
@@ -240,7 +247,9 @@ describe('versions, deployments and shutdown', () => {
       assert.equal(refused.status, 503);
       assert.match(refused.body.error, /no longer restarted/);
       const index = await postJson(`${server.url}/v2/repository/index`, {});
-      assert.equal(index.body.find((m: { name: string }) => m.name === 'echo').state, 'UNAVAILABLE');
+      const gaveUp = index.body.find((m: { name: string }) => m.name === 'echo');
+      assert.equal(gaveUp.state, 'UNAVAILABLE');
+      assert.equal(gaveUp.restarting, undefined, 'not coming back by itself');
       // Loading it again starts fresh workers.
       const load = await postJson(`${server.url}/v2/repository/models/echo/load`, {});
       assert.equal(load.status, 200, JSON.stringify(load.body));

@@ -40,5 +40,6 @@ function indexEntry(s: DeploymentStatus): Record<string, unknown> {
     state: s.state,
     ...(s.reason ? { reason: s.reason } : {}),
     ...(s.provider ? { provider: s.provider } : {}),
+    ...(s.restarting ? { restarting: true } : {}),
   };
 }

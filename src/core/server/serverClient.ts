@@ -8,6 +8,8 @@ export interface RepositoryEntry {
   state: 'LOADING' | 'READY' | 'UNAVAILABLE' | 'FAILED';
   reason?: string;
   provider?: string;
+  /** With UNAVAILABLE: its inference workers died and a replacement is starting. */
+  restarting?: boolean;
 }
 
 /** The server answered with an error status; `message` is its `{"error"}` text. */
