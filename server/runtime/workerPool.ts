@@ -168,7 +168,8 @@ export class WorkerPool {
    * worker is replaced, which is reported as a restart in progress).
    */
   get unavailableReason(): string | undefined {
-    if (this.gaveUp) return `inference workers died ${this.losses} times in a row, no longer restarted (last: ${this.lastLoss})`;
+    // Having given up matters only once no worker is left: the others still serve.
+    if (this.gaveUp && this.slots.length === 0) return `inference workers died ${this.losses} times in a row, no longer restarted (last: ${this.lastLoss})`;
     if (this.size === 0 && this.restarting > 0) return `restarting the inference worker (last one: ${this.lastLoss})`;
     return undefined;
   }
@@ -278,7 +279,7 @@ export class WorkerPool {
 
   private noWorkerMessage(): string {
     if (this.closed) return 'model is unloading';
-    return this.gaveUp ? this.unavailableReason! : `no inference worker is running${this.lastLoss ? ` (last one: ${this.lastLoss})` : ''}`;
+    return this.unavailableReason ?? `no inference worker is running${this.lastLoss ? ` (last one: ${this.lastLoss})` : ''}`;
   }
 
   private failQueuedIfDead(): void {

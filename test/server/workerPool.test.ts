@@ -112,6 +112,21 @@ describe('worker pool: a worker that dies', () => {
     assert.ok(performance.now() - t0 < 50, 'refused at once');
   });
 
+  it('giving up on replacements leaves a surviving worker serving, and the pool reported available', { timeout: 30_000 }, async (t) => {
+    const model = tempModel('ok');
+    const { pool } = await WorkerPool.start({ modelFile: model, instances: 2, providers: ['cpu'], intraOpThreads: 1, workerScript: ECHO });
+    t.after(() => pool.close(1_000));
+    const gaveUp = nextEvent(pool, 'gave-up');
+    fs.writeFileSync(model, 'fail-load'); // replacements cannot load; the survivor keeps its session
+    await assert.rejects(pool.run(row(CRASH), ['y']), /exited with code 7/);
+    await gaveUp;
+    assert.equal(pool.size, 1);
+    assert.equal(pool.dead, false);
+    assert.equal(pool.unavailableReason, undefined, 'one worker still serves');
+    const r = await pool.run(row(6), ['y']);
+    assert.deepEqual([...(r.outputs[0]!.data as Float32Array)], [6, 6, 6, 6]);
+  });
+
   it('a completed job resets the count: losses spread over time never make it give up', { timeout: 30_000 }, async (t) => {
     const { pool } = await WorkerPool.start({ modelFile: tempModel('ok'), instances: 1, providers: ['cpu'], intraOpThreads: 1, workerScript: ECHO });
     t.after(() => pool.close(1_000));
