@@ -255,7 +255,7 @@ export class ModelManager {
       const at = { deployment: spec.name };
       if (ev.type === 'worker-lost') this.opts.logger.error(`inference worker of version ${info.version} lost (${ev.reason}); ${ev.workers} left, a replacement starts in ${ev.restartInMs} ms`, at);
       else if (ev.type === 'worker-restarted') this.opts.logger.info(`inference worker of version ${info.version} replaced; ${ev.workers} running`, at);
-      else this.opts.logger.error(`inference workers of version ${info.version} died ${ev.losses} times in a row; no longer restarted; requests fail until the deployment is applied again (last: ${ev.reason})`, at);
+      else this.opts.logger.error(`inference workers of version ${info.version} died ${ev.losses} times in a row; no longer restarted; ${ev.workers > 0 ? `${ev.workers} still serving` : 'requests fail until the deployment is loaded again'} (last: ${ev.reason})`, at);
     };
     for (const f of runtime.fallbacks) {
       this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });

@@ -58,7 +58,7 @@ interface Slot {
 export type PoolEvent =
   | { type: 'worker-lost'; reason: string; workers: number; restartInMs: number }
   | { type: 'worker-restarted'; workers: number }
-  | { type: 'gave-up'; reason: string; losses: number };
+  | { type: 'gave-up'; reason: string; losses: number; workers: number };
 
 /** Workers lost in a row (no job completed in between) before the pool stops replacing them. */
 export const MAX_CONSECUTIVE_LOSSES = 5;
@@ -245,7 +245,7 @@ export class WorkerPool {
       this.losses--;
       if (!this.gaveUp) {
         this.gaveUp = true;
-        this.onEvent?.({ type: 'gave-up', reason, losses: this.losses });
+        this.onEvent?.({ type: 'gave-up', reason, losses: this.losses, workers: this.size });
       }
       // The batcher may hold requests for capacity that will never come: let it dispatch them to fail.
       this.onCapacity?.();

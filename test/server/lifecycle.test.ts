@@ -239,7 +239,7 @@ describe('versions, deployments and shutdown', () => {
         const r = await postJson(`${server.url}/v2/models/echo/infer`, body(-1));
         assert.equal(r.status, 500, `crash ${i + 1}: ${JSON.stringify(r.body)}`);
       }
-      await server.waitForLog((l) => /died 5 times in a row; no longer restarted/.test(String(l.msg)));
+      await server.waitForLog((l) => /died 5 times in a row; no longer restarted; requests fail until the deployment is loaded again/.test(String(l.msg)));
       const ready = await getJson(`${server.url}/v2/models/echo/ready`);
       assert.equal(ready.status, 503);
       assert.match(ready.body.reason, /inference workers died 5 times in a row, no longer restarted \(last: inference worker exited with code 7\)/);

@@ -119,7 +119,8 @@ describe('worker pool: a worker that dies', () => {
     const gaveUp = nextEvent(pool, 'gave-up');
     fs.writeFileSync(model, 'fail-load'); // replacements cannot load; the survivor keeps its session
     await assert.rejects(pool.run(row(CRASH), ['y']), /exited with code 7/);
-    await gaveUp;
+    const ev = await gaveUp;
+    assert.equal(ev.type === 'gave-up' && ev.workers, 1, 'the event says one worker still serves');
     assert.equal(pool.size, 1);
     assert.equal(pool.dead, false);
     assert.equal(pool.unavailableReason, undefined, 'one worker still serves');
