@@ -4,7 +4,7 @@
  * rows, not used for the targets).
  */
 import * as path from 'node:path';
-import { REPO_ROOT, type BenchModel, type EncodedRequests } from './common';
+import { REPO_ROOT, type BenchModel, type EncodedRequests, type ModelKey } from './common';
 import {
   BATCHING_ARGS,
   CALIBRATION_S,
@@ -20,7 +20,7 @@ import {
 import { checkGrpc, checkRestBinary, checkRestJson, verifyEventLoopReset, type Expected, type GrpcDef } from './checks';
 import { startServer } from './processes';
 import { describeRow, failedRow, loadgen, loadgenConfig, runFloor, toRow } from './rows';
-import type { BenchReport, ChannelTrial, FloorResult, Protocol } from './types';
+import type { BenchReport, ChannelTrial, FloorResult, Protocol, SystemKind } from './types';
 
 /** One model's inputs, its floor and the report its rows go to. */
 export interface ModelRun {
@@ -162,17 +162,9 @@ export async function extraRows({ model, req, grpcMessage, grpcDef, registry, fl
     try {
       for (const protocol of ['rest-json', 'rest-binary'] as Protocol[]) {
         for (const c of [16, 64]) {
-          try {
-            const r = await loadgen(loadgenConfig(protocol, server.httpPort, model, req, grpcMessage, c, 1, server.httpPort, SECONDS, WARMUP_S));
-            const row = { ...toRow(model.key, 'modeldeck', protocol, false, c, undefined, r), config };
-            row.ratioToFloor = row.inferPerSec / floor.inferPerSec;
-            const n = report.rows.find((x) => x.system === 'naive' && x.model === model.key && x.concurrency === c);
-            if (n && n.inferPerSec > 0) row.ratioToNaive = row.inferPerSec / n.inferPerSec;
-            report.whatIf.push(row);
-            log(`what-if ${describeRow(row)}`);
-          } catch (e) {
-            log(`what-if row failed: ${(e as Error).message}`);
-          }
+          await whatIfRow(report, model.key, floor, config, 'modeldeck', protocol, false, c, () =>
+            loadgen(loadgenConfig(protocol, server.httpPort, model, req, grpcMessage, c, 1, server.httpPort, SECONDS, WARMUP_S)),
+          );
         }
       }
     } finally {
@@ -187,22 +179,39 @@ export async function extraRows({ model, req, grpcMessage, grpcDef, registry, fl
     ], undefined);
     try {
       for (const c of [16, 64]) {
-        try {
-          const r = await loadgen(loadgenConfig('rest-json', peer.httpPort, model, req, undefined, c, 1, peer.httpPort, SECONDS, WARMUP_S));
-          const row = { ...toRow(model.key, 'naive', 'rest-json', null, c, undefined, r), config: spinConfig };
-          row.ratioToFloor = row.inferPerSec / floor.inferPerSec;
-          const n = report.rows.find((x) => x.system === 'naive' && x.model === model.key && x.concurrency === c);
-          if (n && n.inferPerSec > 0) row.ratioToNaive = row.inferPerSec / n.inferPerSec;
-          report.whatIf.push(row);
-          log(`what-if ${describeRow(row)}`);
-        } catch (e) {
-          log(`what-if row failed: ${(e as Error).message}`);
-        }
+        await whatIfRow(report, model.key, floor, spinConfig, 'naive', 'rest-json', null, c, () =>
+          loadgen(loadgenConfig('rest-json', peer.httpPort, model, req, undefined, c, 1, peer.httpPort, SECONDS, WARMUP_S)),
+        );
       }
     } finally {
       await peer.stop();
       report.events.push(...peer.events.map((e) => ({ ...e, source: peer.label })));
     }
+  }
+}
+
+/** One what-if row: measured, compared with the floor and the naive peer at the same c, logged; a failure is logged, not fatal. */
+async function whatIfRow(
+  report: BenchReport,
+  model: ModelKey,
+  floor: FloorResult,
+  config: string,
+  system: SystemKind,
+  protocol: Protocol,
+  batching: boolean | null,
+  c: number,
+  measure: () => ReturnType<typeof loadgen>,
+): Promise<void> {
+  try {
+    const r = await measure();
+    const row = { ...toRow(model, system, protocol, batching, c, undefined, r), config };
+    row.ratioToFloor = row.inferPerSec / floor.inferPerSec;
+    const n = report.rows.find((x) => x.system === 'naive' && x.model === model && x.concurrency === c);
+    if (n && n.inferPerSec > 0) row.ratioToNaive = row.inferPerSec / n.inferPerSec;
+    report.whatIf.push(row);
+    log(`what-if ${describeRow(row)}`);
+  } catch (e) {
+    log(`what-if row failed: ${(e as Error).message}`);
   }
 }
 

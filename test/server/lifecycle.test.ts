@@ -45,6 +45,17 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   }
 }
 
+/** A server whose one model "echo" runs on a stand-in worker (real worker protocol) that echoes x as y and ends its thread on a first value of -1. */
+async function startEchoServer() {
+  const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-crash-'));
+  await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
+  await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
+  const worker = path.join(__dirname, '..', 'fixtures', 'workers', 'echoWorker.mjs');
+  return startServerProcess(['--registry', registry, '--worker-script', worker]);
+}
+
+const echoBody = (v: number) => ({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [v, v, v, v] }] });
+
 describe('versions, deployments and shutdown', () => {
   it('hot-swaps to a new version folder under concurrent load with zero failed requests', async () => {
     const registry = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris', versions: [1] }]);
@@ -186,17 +197,11 @@ describe('versions, deployments and shutdown', () => {
   });
 
   it('replaces an inference worker that dies: that request gets 500, the model reports why it is not ready, then serves again', async () => {
-    // A stand-in worker (real worker protocol) that ends its thread on a first value of -1.
-    const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-crash-'));
-    await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
-    await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
-    const worker = path.join(__dirname, '..', 'fixtures', 'workers', 'echoWorker.mjs');
-    const server = await startServerProcess(['--registry', registry, '--worker-script', worker]);
-    const body = (v: number) => ({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [v, v, v, v] }] });
+    const server = await startEchoServer();
     try {
-      const ok = await postJson(`${server.url}/v2/models/echo/infer`, body(2));
+      const ok = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(2));
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
-      const crash = await postJson(`${server.url}/v2/models/echo/infer`, body(-1));
+      const crash = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(-1));
       assert.equal(crash.status, 500);
       assert.match(crash.body.error, /inference worker exited with code 7/);
       const lost = await server.waitForLog((l) => /inference worker of version 1 lost/.test(String(l.msg)));
@@ -206,7 +211,7 @@ describe('versions, deployments and shutdown', () => {
       const [during, indexDuring, waited] = await Promise.all([
         getJson(`${server.url}/v2/models/echo/ready`),
         postJson(`${server.url}/v2/repository/index`, {}),
-        postJson(`${server.url}/v2/models/echo/infer`, body(3)),
+        postJson(`${server.url}/v2/models/echo/infer`, echoBody(3)),
       ]);
       const entry = indexDuring.body.find((m: { name: string }) => m.name === 'echo');
       if (during.status === 503) {
@@ -227,23 +232,18 @@ describe('versions, deployments and shutdown', () => {
   });
 
   it('gives up on a model that kills every worker, says why, and serves again once it is loaded again', async () => {
-    const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-crash-'));
-    await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
-    await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
-    const worker = path.join(__dirname, '..', 'fixtures', 'workers', 'echoWorker.mjs');
-    const server = await startServerProcess(['--registry', registry, '--worker-script', worker]);
-    const body = (v: number) => ({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [v, v, v, v] }] });
+    const server = await startEchoServer();
     try {
       // Each crash waits for the replacement of the last one (0.1 + 0.2 + 0.4 + 0.8 + 1.6 s), then kills it too.
       for (let i = 0; i < 6; i++) {
-        const r = await postJson(`${server.url}/v2/models/echo/infer`, body(-1));
+        const r = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(-1));
         assert.equal(r.status, 500, `crash ${i + 1}: ${JSON.stringify(r.body)}`);
       }
       await server.waitForLog((l) => /died 5 times in a row; no longer restarted; requests fail until the deployment is loaded again/.test(String(l.msg)));
       const ready = await getJson(`${server.url}/v2/models/echo/ready`);
       assert.equal(ready.status, 503);
       assert.match(ready.body.reason, /inference workers died 5 times in a row, no longer restarted \(last: inference worker exited with code 7\)/);
-      const refused = await postJson(`${server.url}/v2/models/echo/infer`, body(1));
+      const refused = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(1));
       assert.equal(refused.status, 503);
       assert.match(refused.body.error, /no longer restarted/);
       const index = await postJson(`${server.url}/v2/repository/index`, {});
@@ -253,7 +253,7 @@ describe('versions, deployments and shutdown', () => {
       // Loading it again starts fresh workers.
       const load = await postJson(`${server.url}/v2/repository/models/echo/load`, {});
       assert.equal(load.status, 200, JSON.stringify(load.body));
-      const ok = await postJson(`${server.url}/v2/models/echo/infer`, body(4));
+      const ok = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(4));
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
       assert.deepEqual(ok.body.outputs[0].data, [4, 4, 4, 4]);
       assert.equal((await getJson(`${server.url}/v2/models/echo/ready`)).status, 200);
