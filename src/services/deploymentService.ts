@@ -9,7 +9,9 @@ import type { ModelDeckOutput } from '../logs/output';
 import type { LocalServer } from './localServer';
 import { requireTrust } from './trust';
 
-export type DeploymentStateName = 'stopped' | 'starting' | 'running' | 'failed' | 'updating';
+import { deploymentState, type DeploymentStateName } from '../core/deployment/deploymentState';
+
+export type { DeploymentStateName };
 
 /** A deployment as the Deployments view shows it. */
 export interface DeploymentView {
@@ -227,26 +229,18 @@ export class DeploymentService extends Disposable {
 
   private view(f: { spec: DeploymentSpec; file: string; folder: vscode.WorkspaceFolder }): DeploymentView {
     const name = f.spec.name;
-    const base = { name, model: f.spec.model.name, spec: f.spec, file: f.file, folder: f.folder };
-    const t = this.transient.get(name);
-    if (t) return { ...base, state: t.state };
+    const transient = this.transient.get(name);
     const failure = this.failures.get(name);
-    if (failure) return { ...base, state: 'failed', reason: failure };
-    const server = this.server.state;
-    if (!this.wantsRunning(name)) return { ...base, state: 'stopped' };
-    if (server.state === 'starting' || server.state === 'restarting') return { ...base, state: 'starting', ...(server.reason ? { reason: server.reason } : {}) };
-    if (server.state === 'failed') return { ...base, state: 'failed', reason: server.reason ?? 'the server failed' };
-    const e = this.index.get(name);
-    if (server.state !== 'running' || !e) return { ...base, state: 'stopped' };
-    const urls = {
-      ...(server.httpUrl ? { restUrl: `${server.httpUrl}/v2/models/${name}` } : {}),
-      ...(server.grpcUrl ? { grpcUrl: server.grpcUrl } : {}),
-    };
-    const version = e.version ? { version: Number(e.version) } : {};
-    if (e.state === 'READY') return { ...base, state: 'running', ...version, ...urls, ...(e.reason ? { reason: e.reason } : {}) };
-    if (e.state === 'LOADING') return { ...base, state: 'starting', ...version };
-    if (e.state === 'UNAVAILABLE' && e.restarting) return { ...base, state: 'starting', ...version, ...(e.reason ? { reason: e.reason } : {}) };
-    return { ...base, state: 'failed', reason: e.reason ?? e.state };
+    const entry = this.index.get(name);
+    const state = deploymentState({
+      name,
+      wantsRunning: this.wantsRunning(name),
+      server: this.server.state,
+      ...(transient ? { transient } : {}),
+      ...(failure ? { failure } : {}),
+      ...(entry ? { entry } : {}),
+    });
+    return { name, model: f.spec.model.name, spec: f.spec, file: f.file, folder: f.folder, ...state };
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
