@@ -98,15 +98,17 @@ export class WorkerPool {
   /** Starts the workers and loads the model in each; rejects if any session cannot be created. */
   static async start(opts: WorkerPoolOptions): Promise<{ pool: WorkerPool; info: PoolInfo }> {
     const pool = new WorkerPool(opts);
-    try {
-      const infos = await Promise.all(Array.from({ length: Math.max(1, opts.instances) }, () => pool.spawn()));
-      const first = infos[0]!;
-      pool.started = true;
-      return { pool, info: { ...first, loadMs: Math.max(...infos.map((i) => i.loadMs)) } };
-    } catch (err) {
+    // Every worker settles before a failure closes the pool: ending a thread while its session is
+    // still being created (native code) is as unsafe as ending one inside session.run.
+    const settled = await Promise.allSettled(Array.from({ length: Math.max(1, opts.instances) }, () => pool.spawn()));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
       await pool.close();
-      throw err;
+      throw failed.reason;
     }
+    const infos = settled.map((r) => (r as PromiseFulfilledResult<PoolInfo>).value);
+    pool.started = true;
+    return { pool, info: { ...infos[0]!, loadMs: Math.max(...infos.map((i) => i.loadMs)) } };
   }
 
   private spawn(): Promise<PoolInfo> {
