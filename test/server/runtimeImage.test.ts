@@ -3,7 +3,7 @@
  * built repository, the Dockerfile's COPY and RUN instructions are carried out into a temporary
  * root file system (test/support/dockerfileEmulator.ts), and the ENTRYPOINT, with the
  * ClusterServingRuntime's args as KServe would pass them, serves a model from a folder standing in
- * for /mnt/models. The ClusterServingRuntime CRD is not in ../shared/specs, so its manifest is
+ * for /mnt/models. The ClusterServingRuntime CRD is not in test/specs, so its manifest is
  * checked against the shape of the fields it uses (KServe's v1alpha1 ServingRuntimeSpec).
  */
 import { after, before, describe, it } from 'node:test';

@@ -6,7 +6,7 @@
  * - InferenceServices (serving.kserve.io/v1beta1): server-side apply (PATCH
  *   application/apply-patch+yaml; fieldManager required; conflicts → 409 unless force; fields a
  *   manager stops applying are removed; metadata.managedFields in FieldsV1; dryRun=All), GET, LIST,
- *   WATCH, DELETE. Applied objects are validated against the real CRD schema in ../shared/specs:
+ *   WATCH, DELETE. Applied objects are validated against the real CRD schema in test/specs:
  *   unknown fields → 400 with fieldValidation=Strict (pruned with a Warning header otherwise), other
  *   schema violations → 422 Invalid with causes, like the API server; a name that is not a DNS-1035
  *   label → 403 from "KServe's admission webhook".

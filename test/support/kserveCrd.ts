@@ -1,5 +1,5 @@
 /**
- * Validation of InferenceService manifests against the real KServe CRD in ../shared/specs: its
+ * Validation of InferenceService manifests against the real KServe CRD in test/specs: its
  * v1beta1 openAPIV3Schema, with unknown fields refused wherever Kubernetes would otherwise prune
  * them (objects with `properties` and neither `additionalProperties` nor
  * `x-kubernetes-preserve-unknown-fields`), as the API server does with `fieldValidation=Strict`.
@@ -14,7 +14,7 @@ import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from './serverProcess';
 
-export const CRD_FILE = path.join(REPO_ROOT, '..', 'shared', 'specs', 'kserve-inferenceservices-crd.yaml');
+export const CRD_FILE = path.join(REPO_ROOT, 'test', 'specs', 'kserve-inferenceservices-crd.yaml');
 
 /** One thing wrong with a manifest, at a dotted field path ("spec.predictor.scaleMetric"). */
 export interface CrdProblem {

@@ -4,8 +4,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './serverProcess';
 
-/** The Open Inference Protocol REST schema shipped in ../shared/specs. */
-const SPEC_FILE = path.join(REPO_ROOT, '..', 'shared', 'specs', 'open-inference-rest.openapi.yaml');
+/** The Open Inference Protocol REST schema shipped in test/specs. */
+const SPEC_FILE = path.join(REPO_ROOT, 'test', 'specs', 'open-inference-rest.openapi.yaml');
 
 let schemas: Record<string, unknown> | undefined;
 const cache = new Map<string, ValidateFunction>();
