@@ -51,6 +51,11 @@ export class InferenceService {
     return this.manager.peek(model, version);
   }
 
+  /** 404 for an unknown model or unserved version, before any body is read (see ModelManager.checkServed). */
+  checkServed(model: string, version?: number): void {
+    this.manager.checkServed(model, version);
+  }
+
   async infer(req: InferRequest, started = performance.now()): Promise<InferResult> {
     const loaded = this.manager.acquire(req.model, req.version);
     const version = loaded.version;

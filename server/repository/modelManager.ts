@@ -140,16 +140,30 @@ export class ModelManager {
 
   /** The serving version without taking a reference (metadata, readiness). */
   peek(name: string, version?: number): LoadedVersion {
-    const e = this.entries.get(name);
-    if (!e) throw notFound(`model "${name}" not found (models: ${this.names().join(', ') || 'none'})`);
+    const e = this.served(name, version);
     const current = e.current;
     if (!current) {
       throw unavailable(`model "${name}" is not ready: ${e.state === 'LOADING' ? 'still loading' : (e.reason ?? e.state)}`);
     }
-    if (version !== undefined && version !== current.version) {
-      throw notFound(`version ${version} of model "${name}" is not served (serving version ${current.version})`);
-    }
     return current;
+  }
+
+  /**
+   * Throws 404 for a name no deployment has, or a version other than the one being served; nothing
+   * else. Front ends call it before they read the body, so a typo in a model name is told as such
+   * whatever the body holds (readiness is checked later, by `acquire`).
+   */
+  checkServed(name: string, version?: number): void {
+    this.served(name, version);
+  }
+
+  private served(name: string, version: number | undefined): Entry {
+    const e = this.entries.get(name);
+    if (!e) throw notFound(`model "${name}" not found (models: ${this.names().join(', ') || 'none'})`);
+    if (version !== undefined && e.current && version !== e.current.version) {
+      throw notFound(`version ${version} of model "${name}" is not served (serving version ${e.current.version})`);
+    }
+    return e;
   }
 
   /** The serving version, referenced until `release()` so a swap waits for this request. */

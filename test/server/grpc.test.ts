@@ -101,10 +101,11 @@ describe('gRPC: Open Inference Protocol on the example registry', () => {
     assert.ok(meta.extensions.includes('model_repository'));
   });
 
-  it('answers ModelReady true, false for a version not served, NOT_FOUND for an unknown model', async () => {
+  it('answers ModelReady true, NOT_FOUND for a version not served and for an unknown model', async () => {
     assert.deepEqual(await call(c.inference, 'ModelReady', { name: 'iris' }), { ready: true });
     assert.deepEqual(await call(c.inference, 'ModelReady', { name: 'iris', version: '2' }), { ready: true });
-    assert.deepEqual(await call(c.inference, 'ModelReady', { name: 'iris', version: '1' }), { ready: false });
+    const v1 = await callFails(c.inference, 'ModelReady', { name: 'iris', version: '1' }, grpc.status.NOT_FOUND);
+    assert.equal(v1, 'version 1 of model "iris" is not served (serving version 2)');
     const msg = await callFails(c.inference, 'ModelReady', { name: 'nope' }, grpc.status.NOT_FOUND);
     assert.equal(msg, 'model "nope" not found (models: digits, digits-cnn, iris)');
     const bad = await callFails(c.inference, 'ModelReady', { name: 'iris', version: 'two' }, grpc.status.INVALID_ARGUMENT);
@@ -282,6 +283,11 @@ describe('gRPC: Open Inference Protocol on the example registry', () => {
     assert.equal(model, 'model "nope" not found (models: digits, digits-cnn, iris)');
     const version = await callFails(c.inference, 'ModelInfer', { model_name: 'iris', model_version: '7', inputs: [irisInput()] }, grpc.status.NOT_FOUND);
     assert.equal(version, 'version 7 of model "iris" is not served (serving version 2)');
+    // NOT_FOUND whatever the request holds: no inputs, or raw contents that do not match them.
+    const empty = await callFails(c.inference, 'ModelInfer', { model_name: 'nope', inputs: [] }, grpc.status.NOT_FOUND);
+    assert.equal(empty, model);
+    const mismatched = await callFails(c.inference, 'ModelInfer', { model_name: 'iris', model_version: '7', inputs: [irisInput()], raw_input_contents: [Buffer.alloc(3), Buffer.alloc(5)] }, grpc.status.NOT_FOUND);
+    assert.equal(mismatched, version);
     const rest = await postJson(`${server.url}/v2/models/iris/versions/7/infer`, { inputs: [{ name: 'float_input', shape: [3, 4], datatype: 'FP32', data: IRIS_ROWS }] });
     assert.equal(rest.body.error, version);
   });

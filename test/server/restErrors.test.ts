@@ -27,9 +27,9 @@ function requestWithHost(port: number, host: string): Promise<{ status: number; 
 }
 
 /** POST /v2/models/iris/infer with exactly these headers and body chunks. */
-function rawInfer(port: number, headers: Record<string, string>, chunks: Buffer[]): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function rawInfer(port: number, headers: Record<string, string>, chunks: Buffer[], path = '/v2/models/iris/infer'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/v2/models/iris/infer', method: 'POST', headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
@@ -98,6 +98,35 @@ describe('REST errors: precise 4xx, the server stays up, other models unaffected
     assert.equal((await getJson(`${server.url}/v3/anything`)).status, 404);
     assert.equal((await getJson(`${server.url}/v2/models/iris/versions/abc`)).status, 400);
     assert.equal((await postJson(`${server.url}/v1/models/resnet:predict`, { instances: [[1, 2, 3, 4]] })).status, 404);
+  });
+
+  it('answers 404 before looking at the body: an unknown model or version with an empty, malformed or binary body', async () => {
+    const bodies: [string, Record<string, string>][] = [
+      ['{"inputs": []}', { 'content-type': 'application/json' }],
+      ['{not json', { 'content-type': 'application/json' }],
+      ['', { 'content-type': 'application/json' }],
+      ['{"inputs":[]}\u0000\u0001', { 'content-type': 'application/octet-stream', 'inference-header-content-length': '999' }],
+    ];
+    for (const [body, headers] of bodies) {
+      for (const path of ['/v2/models/does-not-exist/infer', '/v2/models/iris/versions/7/infer']) {
+        const res = await rawInfer(server.httpPort, headers, [Buffer.from(body)], path);
+        assert.equal(res.status, 404, `${path} with ${JSON.stringify(body)}: ${res.body}`);
+        const error = JSON.parse(res.body).error as string;
+        if (path.includes('does-not-exist')) assert.equal(error, 'model "does-not-exist" not found (models: broken, iris)');
+        else assert.equal(error, 'version 7 of model "iris" is not served (serving version 2)');
+      }
+    }
+    const v1 = await postRaw(`${server.url}/v1/models/does-not-exist:predict`, Buffer.from('{nope'), { 'content-type': 'application/json' });
+    assert.equal(v1.status, 404);
+    assert.match(v1.body.error, /does-not-exist.*iris/);
+    const v1Verb = await postRaw(`${server.url}/v1/models/does-not-exist:explain`, Buffer.from('{}'), { 'content-type': 'application/json' });
+    assert.equal(v1Verb.status, 404);
+    const ready = await getJson(`${server.url}/v2/models/iris/versions/7/ready`);
+    assert.equal(ready.status, 404);
+    // The same bodies to a served model are the 400s they deserve.
+    const empty = await postJson(`${server.url}/v2/models/iris/infer`, { inputs: [] });
+    assert.equal(empty.status, 400);
+    assert.match(empty.body.error, /non-empty array/);
   });
 
   it('reports a model that fails to load as not ready, with the reason, and keeps the others serving', async () => {

@@ -43,12 +43,9 @@ export function inferenceServiceHandlers(ctx: ServerContext, inflight: InflightC
       (req, info) => {
         info.deployment = req.name;
         const version = parseModelVersion(req.version);
+        ctx.inference.checkServed(req.name, version); // NOT_FOUND naming the models that exist
         const status = ctx.manager.status(req.name);
-        if (!status) {
-          ctx.inference.target(req.name, version); // throws NOT_FOUND naming the models that exist
-          return { ready: false };
-        }
-        return { ready: status.state === 'READY' && (version === undefined || status.version === version) };
+        return { ready: status?.state === 'READY' && (version === undefined || status.version === version) };
       },
       logger,
       inflight,
@@ -93,6 +90,7 @@ async function modelInfer(
   info.deployment = req.model_name;
   if (req.model_name === '') throw invalidArgument('model_name: expected the name of a served model, got ""');
   const version = parseModelVersion(req.model_version);
+  ctx.inference.checkServed(req.model_name, version); // NOT_FOUND before INVALID_ARGUMENT
   if (req.inputs.length === 0) {
     throw invalidArgument('request must have "inputs": a non-empty list of tensors {name, datatype, shape, contents}');
   }

@@ -25,10 +25,11 @@ export function addV1Routes(router: Router, ctx: ServerContext): void {
     const segment = pathParam(req, 'nameVerb');
     const colon = segment.lastIndexOf(':');
     const verb = colon < 0 ? '' : segment.slice(colon + 1);
+    const model = colon < 0 ? segment : segment.slice(0, colon);
+    ctx.inference.checkServed(model); // 404 before any check of the verb or the body
     if (verb !== 'predict') {
       throw invalidArgument(`unsupported V1 verb "${verb || segment}": use POST /v1/models/<name>:predict`);
     }
-    const model = segment.slice(0, colon);
     const target = ctx.inference.target(model);
     const inputs = decodeV1Request(parseJsonBody(req.body), target.runtime.inputs);
     const result = await ctx.inference.infer(

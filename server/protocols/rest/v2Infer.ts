@@ -63,6 +63,7 @@ export interface V2InferAnswer {
  */
 export async function inferV2(ctx: ServerContext, input: V2InferInput, started = performance.now()): Promise<V2InferAnswer> {
   const { model, version, headerLength } = input;
+  ctx.inference.checkServed(model, version); // 404 before 400: the body is not read for an unknown model
   const body = input.body ?? Buffer.alloc(0);
   let header: V2Header;
   let inputs: Tensor[];

@@ -56,11 +56,8 @@ export function addV2Routes(router: Router, ctx: ServerContext): void {
   const ready = handle((req, res) => {
     const name = pathParam(req, 'model');
     const version = parseVersionParam(optionalPathParam(req, 'version'));
-    const status = ctx.manager.status(name);
-    if (!status) {
-      ctx.inference.target(name, version); // throws the 404 with the list of models
-      return;
-    }
+    ctx.inference.checkServed(name, version); // the 404 with the list of models
+    const status = ctx.manager.status(name)!;
     const isReady = status.state === 'READY' && (version === undefined || status.version === version);
     res.status(isReady ? 200 : 503).json({ name, ready: isReady, ...(status.reason ? { reason: status.reason } : {}) });
   });
