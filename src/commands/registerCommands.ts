@@ -5,6 +5,7 @@ import type { CommandContext } from './context';
 import { deployBestVersion } from './deployBestVersion';
 import { startDeployment, stopDeployment } from './deploymentLifecycle';
 import { deploy, editDeployment } from './openDeploymentForm';
+import { openExampleWorkspace } from './openExampleWorkspace';
 import { openPredictPanel } from './openPredictPanel';
 import { sendRequest } from './sendRequest';
 import { registerModelVersion } from './registerModelVersion';
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.kservePredict]: { title: 'Predict on KServe Deployment', run: predictRemote },
   [CommandIds.kserveRefresh]: { title: 'Refresh KServe', run: refreshRemote },
   [CommandIds.kserveGenerateRuntimeFiles]: { title: 'Generate KServe Runtime Files', run: generateRuntimeFiles },
+  [CommandIds.openExampleWorkspace]: { title: 'Open Example Workspace', run: openExampleWorkspace },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -37,6 +37,8 @@ export const CommandIds = {
   kservePredict: 'modeldeck.kserve.predict',
   kserveRefresh: 'modeldeck.kserve.refresh',
   kserveGenerateRuntimeFiles: 'modeldeck.kserve.generateRuntimeFiles',
+  /** Copy the bundled example registry into a folder the user picks and open it (walkthrough step 1). */
+  openExampleWorkspace: 'modeldeck.openExampleWorkspace',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
