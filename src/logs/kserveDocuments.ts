@@ -3,6 +3,9 @@ import * as vscode from 'vscode';
 /** Scheme of ModelDeck's read-only KServe documents: manifests, diffs, "Why not ready?", pod logs. */
 export const KSERVE_SCHEME = 'modeldeck-kserve';
 
+/** The last line of the rendered diagnosis: where its Markdown text is. */
+const DIAGNOSIS_FOOTER = '*Read-only. **Open Source File** in the editor toolbar shows this page as Markdown text; **Why Not Ready?** again refreshes it.*';
+
 /** Most lines a live log document keeps (older ones are dropped from the top). */
 const MAX_LOG_LINES = 20_000;
 
@@ -77,9 +80,22 @@ export class KServeDocuments implements vscode.TextDocumentContentProvider, vsco
     await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: false, viewColumn: besideOrActive() });
   }
 
-  /** "Why not ready?" as a read-only markdown document. */
-  showDiagnosis(namespace: string, name: string, markdown: string): Promise<vscode.TextEditor> {
-    return this.show(kserveUri(`/${namespace}/${name}/why-not-ready.md`), markdown, 'markdown');
+  /**
+   * "Why not ready?" rendered: the read-only markdown document is opened (it stays among the open
+   * documents) and shown in the built-in Markdown preview, which renders documents of any scheme and
+   * refreshes when the provider reports a change, so a second diagnosis updates the open preview.
+   * The preview's own "Open Source File" button (editor toolbar) shows the Markdown text. Command
+   * links would not help here: the preview's webview does not enable them.
+   */
+  async showDiagnosis(namespace: string, name: string, markdown: string): Promise<vscode.Uri> {
+    const uri = kserveUri(`/${namespace}/${name}/why-not-ready.md`);
+    this.texts.set(uri.toString(), `${markdown.trimEnd()}\n\n---\n\n${DIAGNOSIS_FOOTER}\n`);
+    this.changed.fire(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.languageId !== 'markdown') await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+    const beside = besideOrActive() === vscode.ViewColumn.Beside;
+    await vscode.commands.executeCommand(beside ? 'markdown.showPreviewToSide' : 'markdown.showPreview', uri);
+    return uri;
   }
 
   /**

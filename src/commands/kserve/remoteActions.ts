@@ -22,7 +22,7 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** "Why not ready?": conditions, model status, events, pods in one read-only markdown document. */
+/** "Why not ready?": conditions, model status, events, pods in one read-only markdown document, shown rendered. */
 export async function whyNotReady(ctx: KServeCommandContext, arg?: unknown): Promise<string> {
   const { name, namespace } = await remoteArg(ctx, arg, 'diagnose');
   const c = await client(ctx, namespace);
