@@ -34,3 +34,7 @@ for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vsco
 const protoSrc = 'server/protocols/grpc/proto';
 mkdirSync('dist/proto', { recursive: true });
 for (const f of readdirSync(protoSrc).filter((n) => n.endsWith('.proto'))) copyFileSync(`${protoSrc}/${f}`, `dist/proto/${f}`);
+
+// The Python script host runs as `<python> dist/scripts/modeldeck_host.py` (pythonProcess.ts looks there).
+mkdirSync('dist/scripts', { recursive: true });
+copyFileSync('server/scripts/python/modeldeck_host.py', 'dist/scripts/modeldeck_host.py');
