@@ -574,7 +574,7 @@ describe('frame reader', () => {
   it('encodes requests with 8-aligned tensors and no copies of their data', () => {
     const data = new Float64Array([1, 2, 3]);
     const chunks = encodeFrame({ type: 'call', id: 7, method: 'predict', args: [tensor('INT8', [1], new Int8Array([5])), tensor('FP64', [3], data), 'ü'] });
-    const head = chunks[0]!;
+    const head = Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength);
     const h = head.readUInt32LE(4);
     assert.equal((8 + h) % 8, 0);
     const json = JSON.parse(Buffer.from(head.subarray(8, 8 + h)).toString('utf8'));
