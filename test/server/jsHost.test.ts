@@ -207,6 +207,53 @@ describe('JS host: loading and calling scripts', () => {
   });
 });
 
+describe('JS host: file types, export styles and packages', () => {
+  const write = (dir: string, name: string, source: string): string => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, source);
+    return file;
+  };
+
+  it('.cjs, .cts and .mts files; default exports and module.exports = class; import.meta in TypeScript', TIMEOUT, async (t) => {
+    const dir = tmpDir();
+    const cases: [string, string, ScriptValue][] = [
+      ['exportsClass.cjs', 'module.exports = class Predictor { predict(rows) { return rows.length; } };\n', 2],
+      ['defaultClass.mjs', 'export default class Predictor { predict(rows) { return rows.length * 10; } }\n', 20],
+      ['defaultObject.mjs', 'class Predictor { predict() { return "object"; } }\nexport default { Predictor };\n', 'object'],
+      ['typed.cts', 'export class Predictor { predict(rows: number[]): string { return `cts ${rows.length}`; } }\n', 'cts 2'],
+      [
+        'meta.mts',
+        'import * as path from "node:path";\nexport class Predictor {\n  predict(): string[] {\n    return [path.basename(new URL(import.meta.url).pathname), path.basename(import.meta.filename), import.meta.dirname];\n  }\n}\n',
+        ['meta.mts', 'meta.mts', dir],
+      ],
+    ];
+    for (const [name, source, expected] of cases) {
+      const host = new Host(t);
+      await host.loaded(write(dir, name, source));
+      assert.deepEqual(await host.value('predict', [1, 2]), expected, name);
+      await host.channel.terminate();
+    }
+  });
+
+  it('onnxruntime-node comes from the server when the script folder has none (require and import); other packages do not', TIMEOUT, async (t) => {
+    const dir = tmpDir();
+    const cjs = write(dir, 'ortRequire.js', "const ort = require('onnxruntime-node');\nexports.Predictor = class { predict() { return typeof ort.InferenceSession.create; } };\n");
+    const esm = write(dir, 'ortImport.mjs', "import * as ort from 'onnxruntime-node';\nexport class Predictor { predict() { return typeof ort.Tensor; } }\n");
+    for (const file of [cjs, esm]) {
+      const host = new Host(t);
+      await host.loaded(file);
+      assert.equal(await host.value('predict'), 'function', path.basename(file));
+      await host.channel.terminate();
+    }
+    // express is in the server's node_modules during development, but only the runtime packages are lent.
+    const other = write(dir, 'express.js', "require('express');\nexports.Predictor = class {};\n");
+    const reply = (await new Host(t).load(other)) as LoadFailed;
+    assert.equal(reply.type, 'load-failed');
+    assert.equal(reply.missingModule, 'express');
+    assert.deepEqual(reply.location, { file: other, line: 1 });
+  });
+});
+
 describe('JS host: values across the boundary', () => {
   it('one V2 input arrives as nested rows; several as an object by input name; 64-bit integers as numbers or, beyond 2^53, BigInts', TIMEOUT, async (t) => {
     const host = new Host(t);

@@ -4,7 +4,8 @@
  * - `.ts` / `.cts` / `.mts` are compiled by esbuild at load (one file at a time, to CommonJS, inline
  *   source maps so stack traces point at the .ts lines) through a require hook, so TypeScript helpers
  *   beside the script load too (`./helper`, or `./helper.js` naming helper.ts as tsc's NodeNext style
- *   does). CommonJS output has no top-level await: esbuild's error says so, with the line.
+ *   does). CommonJS output has no top-level await (esbuild's error says so, with the line);
+ *   `import.meta.url`, `.filename` and `.dirname` are provided.
  * - `.cjs` is required; `.js` and `.mjs` are imported (Node decides CJS or ESM as it would for
  *   `node script.js`; CommonJS exports appear as named exports and as `default`).
  * - Relative imports resolve from the script's folder (each file resolves from its own folder, as in Node).
@@ -75,7 +76,15 @@ export function compileErrorOf(err: unknown, file: string): ScriptCompileError |
   return new ScriptCompileError(first.text, loc?.file || file, loc?.line, loc ? loc.column + 1 : undefined, excerpt);
 }
 
-/** CommonJS JavaScript (inline source map) of a TypeScript file. */
+const IMPORT_META_BANNER =
+  'var __modeldeck_meta_url = require("node:url").pathToFileURL(__filename).href, __modeldeck_meta_filename = __filename, __modeldeck_meta_dirname = __dirname;';
+const IMPORT_META_DEFINES = {
+  'import.meta.url': '__modeldeck_meta_url',
+  'import.meta.filename': '__modeldeck_meta_filename',
+  'import.meta.dirname': '__modeldeck_meta_dirname',
+};
+
+/** CommonJS JavaScript (inline source map) of a TypeScript file; `import.meta.url` / `filename` / `dirname` work. */
 export function compileTypeScript(source: string, file: string): string {
   const esbuild = loadEsbuild();
   try {
@@ -87,6 +96,9 @@ export function compileTypeScript(source: string, file: string): string {
       sourcemap: 'inline',
       sourcefile: file,
       logLevel: 'silent',
+      // CommonJS has no import.meta: give it the file's own values (ES-module style TypeScript uses them).
+      banner: IMPORT_META_BANNER,
+      define: IMPORT_META_DEFINES,
     }).code;
   } catch (err) {
     throw compileErrorOf(err, file) ?? err;
