@@ -368,6 +368,15 @@ describe('python host: calls', () => {
     assert.match(missing.errors[0]?.message ?? '', /no such Python interpreter/);
   });
 
+  it('bytes in the frame stream that are not a frame: an error event, and the host is killed', { timeout: 30_000 }, async () => {
+    const h = host();
+    await h.loadOk('calls');
+    h.channel.postMessage({ type: 'call', id: 1, method: 'corrupt', args: [] });
+    const code = await h.exited;
+    assert.notEqual(code, 0);
+    assert.match(h.errors[0]?.message ?? '', /^Python host sent an unreadable frame: /);
+  });
+
   it('output before the frames start (a sitecustomize that prints) is an error log, not a broken channel', { timeout: 30_000 }, async () => {
     const site = path.join(scratch, 'site');
     fs.mkdirSync(site, { recursive: true });
@@ -660,9 +669,19 @@ describe('python host: IPC overhead (measured, not asserted)', () => {
     const p90 = times[Math.floor(n * 0.9)]!;
     const inProcess = (await h.value('time_in_process', inputs, n)) as number;
     console.log(
-      `[python host IPC] ${NUMPY_PY}, concurrency 1, ${n} calls: channel median ${(channel * 1000).toFixed(0)} µs (p90 ${(p90 * 1000).toFixed(0)} µs), ` +
+      `[python host IPC] ${NUMPY_PY}, concurrency 1, ${n} calls of predict([[1, 2], [3, 4]]): channel median ${(channel * 1000).toFixed(0)} µs (p90 ${(p90 * 1000).toFixed(0)} µs), ` +
         `in-process median ${(inProcess * 1000).toFixed(2)} µs, overhead ${((channel - inProcess) * 1000).toFixed(0)} µs per call (2 shared cores)`,
     );
+    // the tensor path: an FP32 [1, 16] numpy array in and out
+    const x = tensor('FP32', [1, 16], new Float32Array(16).fill(0.5));
+    const tensorTimes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = process.hrtime.bigint();
+      await h.value('identity', x);
+      tensorTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    tensorTimes.sort((a, b) => a - b);
+    console.log(`[python host IPC] identity(FP32 [1, 16] tensor): channel median ${(tensorTimes[n >> 1]! * 1000).toFixed(0)} µs`);
     assert.ok(channel > 0);
   });
 });

@@ -35,6 +35,9 @@ export function spawnPythonHost(interpreter: string, hostFile: string = defaultH
   return new PythonHostChannel(interpreter, hostFile, options);
 }
 
+/** Frames up to this size are written as one joined buffer. */
+const SMALL_FRAME = 64 * 1024;
+
 /** How long 'exit' waits for the pipes to close after the process ended (a grandchild may hold stderr). */
 const CLOSE_GRACE_MS = 250;
 
@@ -58,17 +61,31 @@ class PythonHostChannel extends EventEmitter implements ScriptChannel {
       windowsHide: true,
       env: { ...(options.env ?? process.env), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
     });
+    // Decoded first, emitted after: an exception thrown by a 'message' listener is the listener's,
+    // not a broken stream.
+    const batch: ScriptResponse[] = [];
+    let stray = '';
     const reader = new FrameReader(
-      (frame) => this.emit('message', decodeFrame(frame)),
-      (text) => this.lines(text, 'stdout'),
+      (frame) => batch.push(decodeFrame(frame)),
+      (text) => (stray += text),
     );
     this.child.stdout!.on('data', (chunk: Buffer) => {
+      let broken: Error | undefined;
       try {
         reader.push(chunk);
       } catch (e) {
+        broken = e as Error;
+      }
+      if (stray) {
+        const text = stray;
+        stray = '';
+        this.lines(text, 'stdout');
+      }
+      for (const msg of batch.splice(0)) this.emit('message', msg);
+      if (broken) {
         // Out of step (something wrote into the frame stream): nothing after this can be trusted.
         this.child.stdout!.removeAllListeners('data');
-        this.fail(new Error(`Python host sent an unreadable frame: ${(e as Error).message}`));
+        this.fail(new Error(`Python host sent an unreadable frame: ${broken.message}`));
         this.child.kill();
       }
     });
@@ -106,7 +123,14 @@ class PythonHostChannel extends EventEmitter implements ScriptChannel {
       stdin.write(chunks[0]);
       return;
     }
-    stdin.cork(); // one writev for the header and every tensor
+    let size = 0;
+    for (const c of chunks) size += c.byteLength;
+    if (size <= SMALL_FRAME) {
+      // Copying a small frame into one buffer is cheaper than a vectored write.
+      stdin.write(Buffer.concat(chunks, size));
+      return;
+    }
+    stdin.cork(); // one writev for the header and every tensor, no copies
     for (const c of chunks) stdin.write(c);
     stdin.uncork();
   }
