@@ -317,6 +317,16 @@ describe('JS host: load failures point at the file and line', () => {
     assert.deepEqual(esm.location, { file: mjs, line: 3 });
   });
 
+  it('an import of a name a module does not export points at the import line', TIMEOUT, async (t) => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'helper.mjs'), 'export const a = 1;\n');
+    const file = path.join(dir, 'predictor.mjs');
+    fs.writeFileSync(file, '// uses helper\nimport { b } from "./helper.mjs";\nexport class Predictor { predict() { return b; } }\n');
+    const reply = (await new Host(t).load(file)) as LoadFailed;
+    assert.equal(reply.message, "SyntaxError: The requested module './helper.mjs' does not provide an export named 'b'");
+    assert.deepEqual(reply.location, { file, line: 2 });
+  });
+
   it('no Predictor class: says what the file exports and hints at the role', TIMEOUT, async (t) => {
     const reply = (await new Host(t).load(fixture('noClass.js'))) as LoadFailed;
     assert.equal(reply.type, 'load-failed');

@@ -165,6 +165,10 @@ export function describeLoadError(err: unknown, scriptPath: string, hostDir: str
       if (found && found.line !== undefined) {
         return withLocation({ message: `SyntaxError: ${err.message}`, traceback: `${found.excerpt}\n\n${traceback}` }, { file: found.file, line: found.line });
       }
+      // "The requested module './x.mjs' does not provide an export named 'y'": the import's line.
+      const requested = /requested module '([^']+)'/.exec(err.message)?.[1];
+      const line = requested ? lineMentioning(scriptPath, requested) : undefined;
+      if (line !== undefined) return withLocation({ message: `SyntaxError: ${err.message}`, traceback }, { file: scriptPath, line });
     }
   }
   const frame = userFrame(err.stack, scriptPath, hostDir);
