@@ -323,6 +323,8 @@ describe('python host: calls', () => {
     const e = r as Extract<CallReply, { type: 'error' }>;
     assert.equal(e.exception, 'TypeError');
     assert.match(e.message, /^unsendable\(\) returned a value of type object at result\['bad'\]\[1\], which cannot be sent back/);
+    const k = await h.call('tuple_key');
+    assert.match(k.type === 'error' ? k.message : '', /^tuple_key\(\) returned a dict key of type tuple, which cannot be sent back/);
     const c = await h.call('complex_array');
     assert.match(c.type === 'error' ? c.message : '', /a numpy array of dtype complex128/);
     assert.deepEqual(await h.value('predict', [1]), [1]);

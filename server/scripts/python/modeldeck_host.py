@@ -238,7 +238,7 @@ def _find_unsendable(v, path):
     if isinstance(v, dict):
         for k, x in v.items():
             if not isinstance(k, (str, int, float, bool)) and k is not None:
-                return (path + "[%r]" % (k,), k, "a dict key")
+                return (path, k, "a dict key of type %s" % _type_name(k))
             found = _find_unsendable(x, path + "[%r]" % (k,))
             if found:
                 return found
