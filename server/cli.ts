@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODEL_NAME_PATTERN } from '../src/core/registry/modelRegistry';
 import { DEFAULT_CONFIG, type ServerConfig } from './config';
-import { LOG_LEVELS, type LogLevel } from './observability/logger';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './observability/logger';
 
 export const USAGE = `Usage: modeldeck-server [options]
 
@@ -22,7 +22,12 @@ and KServe V1.
   --http-port N          REST port (default 8080; 0 = any free port)
   --grpc-port N          gRPC port (default 8081; 0 = any free port; off = no gRPC)
   --log-level LEVEL      trace | debug | info | warn | error (default info)
+  --log-format FORMAT    pretty: readable, coloured lines (default when stderr is a terminal)
+                         json: one JSON object per line (default otherwise; what the extension reads)
   --max-body-bytes N     largest request body (default 67108864 = 64 MiB)
+  --max-discard-bytes N  after a 413, how much more of the body is read and thrown away so the
+                         client can read the answer (default 268435456 = 256 MiB)
+  --max-discard-seconds N  after a 413, how long the rest of the body is read (default 10)
   --poll-interval-ms N   how often to rescan the registry and deployments (default 2000; 0 = never)
   --shutdown-timeout-ms N  how long SIGTERM waits for requests in flight (default 10000)
   --batching             batch requests for models served from --registry (deployment files
@@ -61,6 +66,9 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         'grpc-port': { type: 'string' },
         'log-level': { type: 'string' },
         'max-body-bytes': { type: 'string' },
+        'max-discard-bytes': { type: 'string' },
+        'max-discard-seconds': { type: 'string' },
+        'log-format': { type: 'string' },
         'poll-interval-ms': { type: 'string' },
         'shutdown-timeout-ms': { type: 'string' },
         'allowed-hosts': { type: 'string' },
@@ -89,6 +97,10 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
   if (modelControl !== 'poll' && modelControl !== 'explicit') throw new UsageError(`--model-control must be poll or explicit (got "${modelControl}")`);
   const logLevel = (v['log-level'] ?? DEFAULT_CONFIG.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${v['log-level']}")`);
+  const logFormat = v['log-format'] as LogFormat | undefined;
+  if (logFormat !== undefined && !LOG_FORMATS.includes(logFormat)) {
+    throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')} (got "${logFormat}")`);
+  }
   const grpcPort = v['grpc-port'] === 'off' ? -1 : intOption('grpc-port', v['grpc-port'], DEFAULT_CONFIG.grpcPort!, 0);
   const config: ServerConfig = {
     registries,
@@ -100,6 +112,9 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     ...(grpcPort >= 0 ? { grpcPort } : {}),
     logLevel,
     maxBodyBytes: intOption('max-body-bytes', v['max-body-bytes'], DEFAULT_CONFIG.maxBodyBytes, 1),
+    maxDiscardBytes: intOption('max-discard-bytes', v['max-discard-bytes'], DEFAULT_CONFIG.maxDiscardBytes, 0),
+    maxDiscardMs: intOption('max-discard-seconds', v['max-discard-seconds'], DEFAULT_CONFIG.maxDiscardMs / 1000, 0) * 1000,
+    ...(logFormat ? { logFormat } : {}),
     pollIntervalMs: intOption('poll-interval-ms', v['poll-interval-ms'], DEFAULT_CONFIG.pollIntervalMs, 0),
     shutdownTimeoutMs: intOption('shutdown-timeout-ms', v['shutdown-timeout-ms'], DEFAULT_CONFIG.shutdownTimeoutMs, 0),
     allowedHosts: v['allowed-hosts'] ? v['allowed-hosts'].split(',').map((s) => s.trim()).filter(Boolean) : [],

@@ -1,4 +1,4 @@
-import type { LogLevel } from './observability/logger';
+import type { LogFormat, LogLevel } from './observability/logger';
 
 /** Everything the server can be told on its command line. */
 export interface ServerConfig {
@@ -25,8 +25,14 @@ export interface ServerConfig {
   /** gRPC port (0 = any free port); undefined = gRPC off. */
   grpcPort?: number;
   logLevel: LogLevel;
+  /** Log line format; undefined: pretty when stderr is a terminal, else json. */
+  logFormat?: LogFormat;
   /** Largest accepted request body in bytes (REST) and message (gRPC). */
   maxBodyBytes: number;
+  /** After a 413: how many more bytes of the body are read and discarded so the client can read the answer. */
+  maxDiscardBytes: number;
+  /** After a 413: how long the rest of the body is read and discarded, ms. */
+  maxDiscardMs: number;
   /** How often the registry and deployments folder are re-read, ms (0 = never). */
   pollIntervalMs: number;
   /** How long SIGTERM waits for in-flight requests before exiting, ms. */
@@ -50,6 +56,8 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   grpcPort: 8081,
   logLevel: 'info',
   maxBodyBytes: 64 * 1024 * 1024,
+  maxDiscardBytes: 256 * 1024 * 1024,
+  maxDiscardMs: 10_000,
   pollIntervalMs: 2000,
   shutdownTimeoutMs: 10_000,
   allowedHosts: [],

@@ -1,6 +1,6 @@
 /**
  * modeldeck-server entry point. Prints a human banner (with a ready-to-paste curl) on stdout and
- * structured JSON logs on stderr (the extension parses those).
+ * logs on stderr: readable lines in a terminal, JSON lines otherwise (the extension parses those).
  */
 import { UsageError, USAGE, parseCli } from './cli';
 import { createLogger } from './observability/logger';
@@ -22,7 +22,10 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads lines; a program (the extension, a log shipper) reads JSON.
+  const tty = process.stderr.isTTY === true;
+  const format = config.logFormat ?? (tty ? 'pretty' : 'json');
+  const logger = createLogger(config.logLevel, { format, color: format === 'pretty' && tty && !process.env.NO_COLOR });
   let server;
   try {
     server = await startServer(config, logger);
@@ -40,6 +43,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // Started with an IPC channel (the extension does): on Windows a signal cannot ask for a graceful
+  // stop (child.kill() ends the process at once), so the parent sends { type: 'shutdown' }; and when
+  // the parent goes away (the channel closes) the server stops too instead of being left running.
+  if (process.send) {
+    process.on('message', (m: unknown) => {
+      if ((m as { type?: unknown } | null)?.type === 'shutdown') onSignal('shutdown message');
+    });
+    process.on('disconnect', () => onSignal('parent disconnected'));
+  }
   await s.initialLoad;
   process.stdout.write(await curlExample(s));
 }

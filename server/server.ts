@@ -69,6 +69,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     lifecycle: { draining: false, started: false },
     version: SERVER_VERSION,
     maxBodyBytes: config.maxBodyBytes,
+    discardBudget: { maxBytes: config.maxDiscardBytes, maxMs: config.maxDiscardMs },
     allowedHosts: allowedHostsFor(config),
   };
 

@@ -4,6 +4,7 @@ import type { Logger } from './observability/logger';
 import type { ServerMetrics } from './observability/metrics';
 import type { ModelStatsBook } from './observability/modelStats';
 import type { ModelManager } from './repository/modelManager';
+import type { DiscardBudget } from './protocols/rest/tooLarge';
 
 /** Everything a protocol front end needs; built once in server.ts. */
 export interface ServerContext {
@@ -19,6 +20,8 @@ export interface ServerContext {
   version: string;
   /** Largest request body accepted, bytes. */
   maxBodyBytes: number;
+  /** How much of an oversized body is read and discarded before the 413 goes out anyway. */
+  discardBudget: DiscardBudget;
   /** Host header values accepted (DNS-rebinding guard); undefined = any. */
   allowedHosts?: string[];
 }

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { assertOip } from '../support/openApi';
 import { getJson, postJson, postRaw } from '../support/http';
@@ -37,6 +38,29 @@ function rawInfer(port: number, headers: Record<string, string>, chunks: Buffer[
     req.on('error', reject);
     for (const c of chunks) req.write(c);
     req.end();
+  });
+}
+
+/**
+ * A request over a raw socket, its body written in chunks `delayMs` apart (Content-Length declared
+ * up front); resolves with everything the server sent back until it closed the connection.
+ */
+function slowRawRequest(port: number, path: string, chunks: Buffer[], delayMs: number): Promise<string> {
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', async () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`);
+      for (const c of chunks) {
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (socket.destroyed) return;
+        socket.write(c);
+      }
+    });
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(20_000, () => socket.destroy(new Error('no answer within 20 s')));
   });
 }
 
@@ -149,6 +173,57 @@ describe('REST errors: precise 4xx, the server stays up, other models unaffected
     const res = await postJson(`${server.url}/v2/models/iris/infer`, big);
     assert.equal(res.status, 413);
     assert.match(res.body.error, /4096/);
+  });
+
+  it('lets Node fetch (undici) read the 413 and its message: the rest of a large body is drained, not reset', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x20); // 8 MiB against a 4 KiB limit
+    for (const path of ['/v2/models/iris/infer', '/v1/models/iris:predict']) {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+        assert.equal(res.status, 413, path);
+        const body = (await res.json()) as { error: string };
+        assert.equal(body.error, `request body of ${big.length} bytes is over the limit of 4096 bytes (raise it with --max-body-bytes)`);
+      }
+    }
+    // Chunked (no Content-Length), through fetch's streaming body.
+    const chunks = Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 0x20));
+    const stream = new ReadableStream({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(`${server.url}/v2/models/iris/infer`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    assert.equal(chunked.status, 413);
+    assert.match(((await chunked.json()) as { error: string }).error, /of 4194304 bytes is over the limit of 4096 bytes/);
+    assert.equal((await postJson(`${server.url}/v2/models/iris/infer`, GOOD)).status, 200);
+  });
+
+  it('answers a client that sends an oversized body slowly once it has finished, with the 413 and its message', async () => {
+    const chunks = Array.from({ length: 10 }, () => Buffer.alloc(1024, 0x20));
+    const res = await slowRawRequest(server.httpPort, '/v2/models/iris/infer', chunks, 30);
+    assert.match(res, /^HTTP\/1\.1 413 /);
+    assert.match(res, /request body of 10240 bytes is over the limit of 4096 bytes/);
+    assert.match(res, /connection: close/i);
+  });
+
+  it('keeps its memory flat while it discards oversized bodies', async () => {
+    const rss = async (): Promise<number> => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^modeldeck_process_resident_memory_bytes (\d+)/m.exec(text)![1]);
+    };
+    const body = Buffer.alloc(32 * 1024 * 1024, 0x20);
+    await fetch(`${server.url}/v2/models/iris/infer`, { method: 'POST', body }); // warm-up
+    const before = await rss();
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${server.url}/v2/models/iris/infer`, { method: 'POST', body });
+      assert.equal(res.status, 413);
+      await res.arrayBuffer();
+    }
+    const grown = (await rss()) - before;
+    // 192 MiB went through; had any of it been kept, the process would have grown by far more.
+    assert.ok(grown < 48 * 1024 * 1024, `resident memory grew by ${(grown / 1048576).toFixed(1)} MiB`);
   });
 
   it('answers 413 for a chunked body (no Content-Length) once it passes the limit, and keeps serving', async () => {

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { invalidArgument } from '../../errors';
 import type { ServerContext } from '../../serverContext';
-import { errorAnswer, hostRefusal, REQUEST_ID_HEADER, requestIdOf, tooLargeMessage } from './middleware';
+import { errorAnswer, hostRefusal, REQUEST_ID_HEADER, requestIdOf } from './middleware';
+import { answerTooLarge } from './tooLarge';
 import { parseVersionParam } from './requestParsing';
 import { inferV2 } from './v2Infer';
 
@@ -34,7 +35,10 @@ export function createFastInfer(ctx: ServerContext): (req: IncomingMessage, res:
     }
     readBody(req, ctx.maxBodyBytes)
       .then((body) => {
-        if (body === 'too-large') return undefined;
+        if (typeof body === 'number') {
+          answerTooLarge(req, res, ctx.maxBodyBytes, ctx.discardBudget, body);
+          return undefined;
+        }
         const header = req.headers['inference-header-content-length'];
         return inferV2(
           ctx,
@@ -50,13 +54,7 @@ export function createFastInfer(ctx: ServerContext): (req: IncomingMessage, res:
       })
       .then(
         (answer) => {
-          if (answer === undefined) {
-            const declared = Number(req.headers['content-length']);
-            res.setHeader('Connection', 'close');
-            sendJson(res, 413, { error: tooLargeMessage(Number.isFinite(declared) ? declared : undefined, ctx.maxBodyBytes) });
-            return;
-          }
-          if (res.destroyed) return;
+          if (answer === undefined || res.destroyed) return; // 413: answerTooLarge answers
           res.writeHead(200, { ...answer.headers, 'content-length': String(answer.body.length) });
           res.end(answer.body);
         },
@@ -70,31 +68,31 @@ export function createFastInfer(ctx: ServerContext): (req: IncomingMessage, res:
   };
 }
 
-/** The whole body, or 'too-large' as soon as it is known to be over `limit` (the rest is not kept). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+/**
+ * The whole body, or, as soon as it is known to be over `limit`, the number of bytes read so far
+ * (nothing kept; the stream is paused with its listeners removed, for answerTooLarge to drain).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | number> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve('too-large');
-  }
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(0);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        over = true;
         chunks.length = 0;
-        resolve('too-large');
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.pause();
+        resolve(size);
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
+    };
+    const onEnd = (): void => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('error', reject);
   });
 }

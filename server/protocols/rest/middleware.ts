@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { InferenceError, httpStatusOf } from '../../errors';
 import type { ServerContext } from '../../serverContext';
+import { answerTooLarge } from './tooLarge';
 
 /** Header carrying the request id, both ways. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -78,10 +79,11 @@ export function handle(fn: (req: Request, res: Response) => Promise<void> | void
 
 /** Last-resort handler: body-parser errors (413, bad encodings) and anything unexpected. */
 export function errorHandler(ctx: ServerContext): ErrorRequestHandler {
-  return (err: { type?: string; status?: number; message?: string; limit?: number; length?: number }, _req, res, _next) => {
+  return (err: { type?: string; status?: number; message?: string; limit?: number; length?: number; received?: number }, req, res, _next) => {
     if (res.headersSent) return;
     if (err.type === 'entity.too.large') {
-      res.status(413).json({ error: tooLargeMessage(err.length, ctx.maxBodyBytes) });
+      // body-parser left the stream paused: drain it before answering, so the client can read the 413.
+      answerTooLarge(req, res, ctx.maxBodyBytes, ctx.discardBudget, err.received ?? 0);
       return;
     }
     if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
