@@ -75,7 +75,7 @@ describe('versions, deployments and shutdown', () => {
       const lastTen = results.slice(-10).map((r) => r.version);
       assert.ok(lastTen.every((v) => v === '2'), `after the swap only v2 answers: ${lastTen}`);
       assert.ok(results.length > 50, `load loop ran (${results.length} requests)`);
-      assert.equal((await getJson(`${server.url}/v2/models/iris/versions/1/ready`)).status, 503);
+      assert.equal((await getJson(`${server.url}/v2/models/iris/versions/1/ready`)).status, 404, 'version 1 is no longer served');
     } finally {
       await server.stop();
     }
