@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { externalUrl } from '../common/externalUrl';
 import type { CommandContext } from './context';
 import { deploymentArg } from './pickers';
 
@@ -8,7 +9,7 @@ export async function startDeployment(ctx: CommandContext, arg?: unknown): Promi
   const view = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${name}…` }, () =>
     ctx.deployments.start(name),
   );
-  void vscode.window.setStatusBarMessage(`ModelDeck: ${name} running at ${view.restUrl ?? ''}`, 5000);
+  void vscode.window.setStatusBarMessage(`ModelDeck: ${name} running at ${view.restUrl ? await externalUrl(view.restUrl) : ''}`, 5000);
 }
 
 /** Stop Deployment: unloads it (in-flight requests finish) and remembers it as stopped. */

@@ -3,6 +3,7 @@ import type { VersionSelector } from '../core/deployment/deploymentSpec';
 import { parseDeployment } from '../core/deployment/validateDeployment';
 import { curlForDeployment } from '../core/deployment/curlCommand';
 import { readSettings } from '../common/config';
+import { externalGrpcAddress, externalUrl } from '../common/externalUrl';
 import { CancelledError, UserFacingError } from '../common/errors';
 import { CommandIds } from '../common/commandIds';
 import { requireTrust } from '../services/trust';
@@ -66,20 +67,21 @@ export async function serveModel(ctx: CommandContext, arg?: unknown): Promise<st
     () => ctx.deployments.start(name),
   );
   await ctx.deploymentsView.reveal(ctx.deploymentsTree.node(name), { select: true, focus: false, expand: true }).then(undefined, () => undefined);
+  const [restUrl, grpcUrl] = await Promise.all([view.restUrl ? externalUrl(view.restUrl) : '', view.grpcUrl ? externalGrpcAddress(view.grpcUrl) : '']);
   void vscode.window
-    .showInformationMessage(`${name} is running: ${view.restUrl ?? ''}${view.grpcUrl ? ` (gRPC ${view.grpcUrl})` : ''}`, 'Open Predict Panel', 'Copy curl')
+    .showInformationMessage(`${name} is running: ${restUrl}${grpcUrl ? ` (gRPC ${grpcUrl})` : ''}`, 'Open Predict Panel', 'Copy curl')
     .then(async (choice) => {
       if (choice === 'Open Predict Panel') await vscode.commands.executeCommand(CommandIds.openPredictPanel, name);
-      if (choice === 'Copy curl') await vscode.env.clipboard.writeText(curlFor(ctx, name));
+      if (choice === 'Copy curl') await vscode.env.clipboard.writeText(await curlFor(ctx, name));
     });
   return name;
 }
 
-/** curl for a running deployment, with its version's input example when it has one. */
-export function curlFor(ctx: CommandContext, name: string): string {
+/** curl for a running deployment (at the URL the user reaches), with its version's input example when it has one. */
+export async function curlFor(ctx: CommandContext, name: string): Promise<string> {
   const d = ctx.deployments.get(name);
   const http = ctx.server.state.httpUrl;
   if (!d || !http) throw new UserFacingError(`deployment "${name}" is not running`);
   const info = ctx.registry.find(d.model)?.versions.find((v) => v.version === d.version);
-  return curlForDeployment(http, name, info?.metadata.input_example);
+  return curlForDeployment(await externalUrl(http), name, info?.metadata.input_example);
 }

@@ -16,7 +16,7 @@ export async function refresh(ctx: CommandContext): Promise<void> {
 /** Copy curl: a ready-to-paste request for a running deployment. */
 export async function copyCurl(ctx: CommandContext, arg?: unknown): Promise<string> {
   const name = await deploymentArg(ctx, arg, 'copy a curl for', ['running']);
-  const curl = curlFor(ctx, name);
+  const curl = await curlFor(ctx, name);
   await vscode.env.clipboard.writeText(curl);
   void vscode.window.setStatusBarMessage('ModelDeck: curl copied', 3000);
   return curl;

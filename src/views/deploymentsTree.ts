@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { externalGrpcAddressNow, externalUrlNow, onDidResolveExternalUrl } from '../common/externalUrl';
 import { describeVersionSelector } from '../core/deployment/deploymentSpec';
 import type { DeploymentSpecError } from '../core/deployment/validateDeployment';
 import type { DeploymentService, DeploymentStateName, DeploymentView } from '../services/deploymentService';
@@ -32,6 +33,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     kserve?: KServeService,
   ) {
     deployments.onDidChange(() => this.changed.fire(undefined));
+    // URLs are shown as the user reaches them (forwarded in remote development), once resolved.
+    onDidResolveExternalUrl(() => this.changed.fire(undefined));
     if (kserve) {
       this.kserve = new KServeNodes(kserve);
       kserve.onDidChange(() => this.changed.fire(undefined));
@@ -61,8 +64,10 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     const d = this.deployments.get(node.name);
     if (!d || d.state !== 'running') return [];
     const out: DeploymentsNode[] = [];
-    if (d.restUrl) out.push({ kind: 'endpoint', deployment: d.name, label: 'REST', url: d.restUrl });
-    if (d.grpcUrl) out.push({ kind: 'endpoint', deployment: d.name, label: 'gRPC', url: d.grpcUrl });
+    const rest = d.restUrl && externalUrlNow(d.restUrl);
+    const grpc = d.grpcUrl && externalGrpcAddressNow(d.grpcUrl);
+    if (rest) out.push({ kind: 'endpoint', deployment: d.name, label: 'REST', url: rest });
+    if (grpc) out.push({ kind: 'endpoint', deployment: d.name, label: 'gRPC', url: grpc });
     return out;
   }
 
@@ -108,8 +113,10 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
 
 function describe(d: DeploymentView): string {
   switch (d.state) {
-    case 'running':
-      return `running · ${d.model} v${d.version ?? '?'}${d.restUrl ? ` · ${d.restUrl}` : ''}`;
+    case 'running': {
+      const url = d.restUrl && externalUrlNow(d.restUrl);
+      return `running · ${d.model} v${d.version ?? '?'}${url ? ` · ${url}` : ''}`;
+    }
     case 'failed':
       return `failed: ${d.reason ?? 'unknown reason'}`;
     case 'starting':
@@ -127,8 +134,10 @@ function tooltip(d: DeploymentView): vscode.MarkdownString {
     `Model: ${d.model}, ${describeVersionSelector(d.spec.model.version)}${d.version ? ` → v${d.version}` : ''}`,
     `Protocol: ${d.spec.protocol}; instances: ${d.spec.resources.instances}; batching: ${d.spec.batcher.enabled ? `up to ${d.spec.batcher.maxBatchSize}, ${d.spec.batcher.maxLatencyMs} ms` : 'off'}`,
   ];
-  if (d.restUrl) lines.push(`REST: ${d.restUrl}`);
-  if (d.grpcUrl) lines.push(`gRPC: ${d.grpcUrl}`);
+  const rest = d.restUrl && externalUrlNow(d.restUrl);
+  const grpc = d.grpcUrl && externalGrpcAddressNow(d.grpcUrl);
+  if (rest) lines.push(`REST: ${rest}`);
+  if (grpc) lines.push(`gRPC: ${grpc}`);
   if (d.reason) lines.push(`Reason: ${d.reason}`);
   lines.push(`File: ${d.file}`);
   return new vscode.MarkdownString(lines.join('\n\n'));

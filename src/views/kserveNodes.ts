@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { externalUrlNow } from '../common/externalUrl';
 import type { InferenceServiceState, InferenceServiceSummary } from '../core/kserve/inferenceServiceStatus';
 import type { KServeService } from '../services/kserveService';
 
@@ -49,7 +50,10 @@ export class KServeNodes {
     const s = this.kserve.summary(node.name);
     if (!s) return [];
     const out: KServeNode[] = [];
-    if (s.url) out.push({ kind: 'remoteEndpoint', deployment: s.name, label: 'URL', url: s.url });
+    // The service's URL as the user reaches it (a loopback ingress is forwarded in remote development;
+    // the Deployments view renders again when it is resolved). The in-cluster URL is the cluster's own.
+    const url = s.url && externalUrlNow(s.url);
+    if (url) out.push({ kind: 'remoteEndpoint', deployment: s.name, label: 'URL', url });
     if (s.internalUrl) out.push({ kind: 'remoteEndpoint', deployment: s.name, label: 'Cluster', url: s.internalUrl });
     return out;
   }
@@ -110,7 +114,8 @@ function describe(s: InferenceServiceSummary): string {
   parts.push(`${s.replicas.ready}/${s.replicas.total} ready`);
   const traffic = s.traffic.map((t) => `${t.percent}%${t.latest ? '' : ` ${t.revision}`}`).join(' ');
   if (traffic && s.traffic.length > 1) parts.push(`traffic ${traffic}`);
-  if (s.state === 'Ready' && s.url) parts.push(s.url);
+  const url = s.url && externalUrlNow(s.url);
+  if (s.state === 'Ready' && url) parts.push(url);
   else if (s.reason && s.state !== 'Ready') parts.push(s.reason);
   return parts.join(' · ');
 }
@@ -122,7 +127,7 @@ function tooltip(s: InferenceServiceSummary): vscode.MarkdownString {
     ...(s.model ? [`Model: ${s.model}${s.version ? ` v${s.version}` : ''}${s.modelState ? ` (${s.modelState})` : ''}`] : []),
     `Replicas: ${s.replicas.ready} ready of ${s.replicas.total}${range}`,
     ...(s.traffic.length ? [`Traffic: ${s.traffic.map((t) => `${t.revision} ${t.percent}%${t.latest ? ' (latest)' : ''}${t.tag ? ` tag ${t.tag}` : ''}`).join(', ')}`] : []),
-    ...(s.url ? [`URL: ${s.url}`] : []),
+    ...(s.url && externalUrlNow(s.url) ? [`URL: ${externalUrlNow(s.url)}`] : []),
     ...(s.internalUrl ? [`In the cluster: ${s.internalUrl}`] : []),
     ...(s.reason ? [`Reason: ${s.reason}`] : []),
   ];

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../common/commandIds';
+import { externalUrlNow, onDidResolveExternalUrl } from '../common/externalUrl';
 import type { LocalServer, ServerState } from '../services/localServer';
 
 /** Status-bar item for the local server: its state, and a click for actions. */
@@ -8,7 +9,9 @@ export function createServerStatusBar(server: LocalServer): vscode.Disposable {
   item.name = 'ModelDeck Server';
   item.command = CommandIds.serverActions;
   const render = (s: ServerState) => {
-    const port = s.httpUrl ? ` ${s.httpUrl.replace(/^http:\/\//, '')}` : '';
+    // Where the user reaches it (forwarded in remote development), once known.
+    const url = s.httpUrl && externalUrlNow(s.httpUrl);
+    const port = url ? ` ${url.replace(/^https?:\/\//, '')}` : '';
     const text: Record<ServerState['state'], string> = {
       stopped: '$(server) ModelDeck: stopped',
       starting: '$(loading~spin) ModelDeck: starting',
@@ -23,5 +26,6 @@ export function createServerStatusBar(server: LocalServer): vscode.Disposable {
   };
   render(server.state);
   const sub = server.onState(render);
-  return vscode.Disposable.from(item, sub);
+  const resolved = onDidResolveExternalUrl(() => render(server.state));
+  return vscode.Disposable.from(item, sub, resolved);
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { externalUrl } from '../../common/externalUrl';
 import { kserveUserError } from '../../services/kserveService';
 import type { KServeCommandContext } from './kserveArgs';
 import { kserveDeploymentArg } from './kserveArgs';
@@ -13,7 +14,7 @@ export async function deployToKServeCommand(ctx: KServeCommandContext, arg?: unk
     throw kserveUserError(err);
   }
   if (result.ready) {
-    void vscode.window.showInformationMessage(`${name} is Ready on KServe${result.url ? ` at ${result.url}` : ''}.`);
+    void vscode.window.showInformationMessage(`${name} is Ready on KServe${result.url ? ` at ${await externalUrl(result.url)}` : ''}.`);
   } else {
     void vscode.window
       .showErrorMessage(`${name} is not Ready on KServe: ${result.reasons.join('; ')}`, 'Why Not Ready?', 'Show Logs')

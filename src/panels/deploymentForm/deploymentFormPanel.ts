@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CommandIds } from '../../common/commandIds';
+import { externalUrl } from '../../common/externalUrl';
 import { KSERVE_FIELDS, FORM_FIELD_KEYS, schemaDescription, type DeploymentFormState, type FormCatalog } from '../../core/deployment/deploymentForm';
 import { EXECUTION_PROVIDERS } from '../../core/deployment/deploymentSpec';
 import { validateDeploymentForm } from '../../core/deployment/validateDeploymentForm';
@@ -185,21 +186,23 @@ export class DeploymentFormPanel extends PanelHost {
     if (this.deps.deployments.get(name)?.spec.servingTool === 'kserve' && this.deps.deployToKServe) {
       const r = await this.deps.deployToKServe(name);
       if (r.ready) {
-        void vscode.window.showInformationMessage(`${name} is Ready on KServe${r.url ? ` at ${r.url}` : ''}.`, 'Open Predict Panel').then((choice) => {
+        void vscode.window.showInformationMessage(`${name} is Ready on KServe${url ? ` at ${url}` : ''}.`, 'Open Predict Panel').then((choice) => {
           if (choice) void vscode.commands.executeCommand(CommandIds.kservePredict, name);
+      const url = r.url ? await externalUrl(r.url) : undefined; // as the user reaches it
         });
       } else {
         void vscode.window.showErrorMessage(`${name} is not Ready on KServe: ${(r.reasons ?? []).join('; ')}`, 'Why Not Ready?').then((choice) => {
           if (choice) void vscode.commands.executeCommand(CommandIds.kserveWhyNotReady, name);
         });
       }
-      return r.ready ? `"${name}" is Ready on KServe${r.url ? ` at ${r.url}` : ''}.` : `"${name}" is not Ready on KServe: ${(r.reasons ?? []).join('; ')}.`;
+      return r.ready ? `"${name}" is Ready on KServe${url ? ` at ${url}` : ''}.` : `"${name}" is not Ready on KServe: ${(r.reasons ?? []).join('; ')}.`;
     }
     const view = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${name}…` }, () => this.deps.deployments.start(name));
-    void vscode.window.showInformationMessage(`${name} is running: version ${view.version} at ${view.restUrl ?? ''}`, 'Open Predict Panel').then((choice) => {
+    const restUrl = view.restUrl ? await externalUrl(view.restUrl) : undefined; // as the user reaches it
+    void vscode.window.showInformationMessage(`${name} is running: version ${view.version} at ${restUrl ?? ''}`, 'Open Predict Panel').then((choice) => {
       if (choice) void this.deps.openPredict(name);
     });
-    return `"${name}" is running: version ${view.version}${view.restUrl ? ` at ${view.restUrl}` : ''}.`;
+    return `"${name}" is running: version ${view.version}${restUrl ? ` at ${restUrl}` : ''}.`;
   }
 
   /** After a save the form edits that file: later saves of it need no confirmation. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { externalGrpcAddress, externalUrl } from '../../common/externalUrl';
 import { copyAs, type CopyKind } from '../../core/predict/copyAs';
 import { compareOutcomes } from '../../core/predict/compareOutcomes';
 import { outcomeSummary } from '../../core/predict/history';
@@ -135,12 +136,19 @@ export class PredictPanel extends PanelHost {
   private async postTarget(): Promise<void> {
     const target = this.target() ?? { key: this.deployment, deployment: this.source.name, model: '', state: 'stopped' as const, protocol: 'rest' as const, reason: 'its deployment file is gone' };
     await this.refreshMetadata(target);
-    const snapshot = JSON.stringify([target, this.metadata, this.metadataError]);
+    // The page shows the URLs as the user reaches them (forwarded in remote development); requests
+    // from the panel go from the extension host to the internal ones.
+    const shown: PredictTarget = {
+      ...target,
+      ...(target.restUrl ? { restUrl: await externalUrl(target.restUrl) } : {}),
+      ...(target.grpcUrl ? { grpcUrl: await externalGrpcAddress(target.grpcUrl) } : {}),
+    };
+    const snapshot = JSON.stringify([shown, this.metadata, this.metadataError]);
     if (snapshot === this.lastTarget) return;
     this.lastTarget = snapshot;
     this.channel.post({
       type: 'target',
-      target,
+      target: shown,
       ...(this.metadata ? { metadata: this.metadata } : {}),
       ...(this.metadataError ? { metadataError: this.metadataError } : {}),
       formats: this.metadata ? formatsFor(this.metadata) : ['v2'],
@@ -244,9 +252,10 @@ export class PredictPanel extends PanelHost {
       void vscode.window.showErrorMessage(`ModelDeck: cannot copy: "${this.source.name}" is not running, so its address is unknown`);
       return;
     }
+    // Pasted into the user's terminal: the URLs as the user reaches them.
     const snippet = copyAs(kind, parsed.request, transport, {
-      httpUrl: endpoint.httpUrl,
-      ...(endpoint.grpcAddress ? { grpcAddress: endpoint.grpcAddress } : {}),
+      httpUrl: await externalUrl(endpoint.httpUrl),
+      ...(endpoint.grpcAddress ? { grpcAddress: await externalGrpcAddress(endpoint.grpcAddress) } : {}),
       ...(endpoint.grpcAuthority ? { grpcAuthority: endpoint.grpcAuthority } : {}),
       ...(endpoint.headers ? { headers: endpoint.headers } : {}),
       model: this.source.name,
