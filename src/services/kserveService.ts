@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import type { DeploymentSpec } from '../core/deployment/deploymentSpec';
@@ -80,10 +81,11 @@ export class KServeService extends Disposable {
     const setting = vscode.workspace.getConfiguration('modeldeck').get<string>('kserve.kubeconfig', '').trim();
     if (!setting) return {};
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    // path.delimiter / path.isAbsolute: ';' and drive or UNC paths (\\server\share) on Windows.
     const resolved = setting
-      .split(process.platform === 'win32' ? ';' : ':')
-      .map((p) => (folder && !/^([/~]|[A-Za-z]:)/.test(p) ? `${folder}/${p}` : p))
-      .join(process.platform === 'win32' ? ';' : ':');
+      .split(path.delimiter)
+      .map((p) => (folder && p && !path.isAbsolute(p) && !p.startsWith('~') ? path.join(folder, p) : p))
+      .join(path.delimiter);
     return { env: { ...process.env, KUBECONFIG: resolved } };
   }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
+import { connectableUrl } from '../core/net/externalUrl';
 import { choosePort } from '../core/server/freePort';
 import { LineSplitter, parseServerLogLine, type ServerLogLine } from '../core/server/logLine';
 import { RestartBackoff } from '../core/server/restartBackoff';
@@ -92,7 +93,7 @@ export class LocalServer extends Disposable {
     return this.ensureRunning();
   }
 
-  /** Graceful stop (SIGTERM: in-flight requests finish), SIGKILL after a grace period. */
+  /** Graceful stop (in-flight requests finish), SIGKILL after a grace period. */
   async stop(): Promise<void> {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
@@ -108,7 +109,8 @@ export class LocalServer extends Disposable {
         clearTimeout(kill);
         resolve();
       });
-      child.kill('SIGTERM');
+      // Asked over the IPC channel: on Windows SIGTERM ends a process at once, without its handlers.
+      if (!sendShutdown(child)) child.kill('SIGTERM');
     });
   }
 
@@ -139,7 +141,8 @@ export class LocalServer extends Disposable {
     // The extension host's own runtime runs the server: Electron acts as Node with this variable.
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...plan.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // 'ipc': the graceful-stop request on every platform; the server also stops when the channel closes.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.child = child;
     this.stopping = false;
@@ -149,8 +152,9 @@ export class LocalServer extends Disposable {
       const timer = setTimeout(() => reject(new Error(`the server did not become ready in ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
       const stderr = new LineSplitter((raw) => {
         const line = parseServerLogLine(raw);
-        if (line.msg === 'listening' && line.fields.protocol === 'rest') urls.http = String(line.fields.url);
-        if (line.msg === 'listening' && line.fields.protocol === 'grpc') urls.grpc = String(line.fields.url);
+        // Bound to every interface (host 0.0.0.0): connect on loopback, which Windows needs.
+        if (line.msg === 'listening' && line.fields.protocol === 'rest') urls.http = connectableUrl(String(line.fields.url));
+        if (line.msg === 'listening' && line.fields.protocol === 'grpc') urls.grpc = connectableUrl(String(line.fields.url));
         if (line.msg === 'ready') {
           clearTimeout(timer);
           resolve();
@@ -230,5 +234,22 @@ export class LocalServer extends Disposable {
   override dispose(): void {
     void this.stop();
     super.dispose();
+  }
+}
+
+/**
+ * Asks the server to stop gracefully over its IPC channel (SIGTERM if that send fails later); false
+ * when there is no channel any more.
+ */
+function sendShutdown(child: ChildProcess): boolean {
+  if (!child.connected) return false;
+  try {
+    // With a callback a failed send is reported here, not as an 'error' event nobody listens to.
+    child.send({ type: 'shutdown' }, (err) => {
+      if (err && child.exitCode === null) child.kill('SIGTERM');
+    });
+    return true;
+  } catch {
+    return false;
   }
 }

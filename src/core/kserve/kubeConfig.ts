@@ -182,7 +182,8 @@ function inClusterConfig(source: KubeConfigSource): KubeConfig | undefined {
 }
 
 function expandHome(p: string, source: KubeConfigSource): string {
-  return p === '~' || p.startsWith(`~${path.sep}`) ? path.join(source.homeDir ?? os.homedir(), p.slice(1)) : p;
+  // `~/` too on Windows, where people write it as well as `~\`.
+  return p === '~' || p.startsWith('~/') || p.startsWith(`~${path.sep}`) ? path.join(source.homeDir ?? os.homedir(), p.slice(1)) : p;
 }
 
 function badConfig(where: string, why: string, cause?: unknown): KServeError {
