@@ -13,7 +13,7 @@ import { FakeKubeApi } from '../support/fakeKubeApi';
 import { EXAMPLE_REGISTRY, FIXTURE_MODELS, tempRegistry } from '../support/registryCopy';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
 import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
-import { chooseOption, fillField, webviewFrame } from './lib/webview';
+import { chooseOption, fillField, markdownPreviewFrame, webviewFrame } from './lib/webview';
 import { runSteps, type StepOutcome } from './lib/steps';
 
 export interface KServeFlowContext {
@@ -190,7 +190,7 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
         return /\[iris-kserve-predictor-[^\]]*\/kserve-container\]/.test(t) && /\/storage-initializer\]/.test(t) && /\/queue-proxy\]/.test(t) ? true : undefined;
       });
     }],
-    ['a deployment whose model cannot load ends the wait; "Why not ready?" shows lastFailureInfo, events and container states', 'kserve-why-not-ready', async () => {
+    ['a deployment whose model cannot load ends the wait; "Why not ready?" opens rendered (lastFailureInfo, events, container states); "Open Source File" shows its Markdown', 'kserve-why-not-ready-source', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
       await runCommand(page, 'ModelDeck: Deploy to KServe');
       await pickQuickItem(page, BROKEN);
@@ -200,11 +200,24 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
       );
       await remoteRow(page, BROKEN, /Failed/, 20_000);
       await page.locator('.notification-toast .monaco-button', { hasText: 'Why Not Ready?' }).first().click();
-      await pollFor('the diagnosis document', 30_000, async () => {
-        // Word-wrapped markdown: compare with the wraps undone.
+      // Rendered: the Markdown preview shows headings, lists and tables, not Markdown source.
+      const preview = await markdownPreviewFrame(page, `Why is ${NS}/${BROKEN} not ready?`);
+      await pollFor('the rendered diagnosis with the failure, the model status, the pods and the events', 30_000, async () => {
+        const t = (await preview.locator('body').innerText()).replace(/\s+/g, ' ');
+        return /Failed: ModelLoadFailed: failed to load model "broken-kserve"/.test(t) && /last failure: ModelLoadFailed in broken-kserve-predictor-/.test(t) ? true : undefined;
+      });
+      const headings = (await preview.locator('h2').allInnerTexts()).map((h) => h.trim());
+      for (const h of ['Conditions', 'Model status', 'Pods', 'Recent events']) if (!headings.includes(h)) throw new Error(`no "${h}" heading in the preview: ${headings.join(', ')}`);
+      const containers = await preview.locator('table', { hasText: 'last termination' }).first().innerText();
+      if (!/kserve-container\s+waiting\s+CrashLoopBackOff/.test(containers)) throw new Error(`the containers table lacks kserve-container waiting CrashLoopBackOff:\n${containers}`);
+      if ((await editorTexts(page)).some((t) => t.includes('# Why is'))) throw new Error('the Markdown source is shown in a text editor as well');
+      await dismissNotifications(page);
+      await screenshots.take(page, 'kserve-why-not-ready-rendered');
+      // The preview's own toolbar button opens the read-only Markdown source.
+      await page.locator('.editor-actions .action-label[aria-label^="Open Source File"]').first().click();
+      await pollFor('the diagnosis as Markdown source', 20_000, async () => {
         const t = (await editorTexts(page)).join('\n').replace(/\s+/g, ' ');
-        // The top of the document (Monaco renders only the visible lines): the headline with the failure.
-        return t.includes(`# Why is ${NS}/${BROKEN} not ready?`) && /Failed: ModelLoadFailed: failed to load model "broken-kserve"/.test(t) ? true : undefined;
+        return t.includes(`# Why is ${NS}/${BROKEN} not ready?`) && t.includes('## Findings') ? true : undefined;
       });
     }],
     ['an update shows the diff against the cluster before applying it, then rolls out', 'kserve-update-diff', async () => {

@@ -9,13 +9,15 @@
 //
 // Env: MODELDECK_EDITOR_VSIX=<file> use that VSIX (no build/package); MODELDECK_EDITOR_ONLY=ui|suite;
 //      MODELDECK_EDITOR_KEEP=1 keep the temp dirs; MODELDECK_EDITOR_GREP=<mocha grep>;
-//      MODELDECK_EDITOR_CACHE=<dir> where the one-time install lives.
+//      MODELDECK_EDITOR_CACHE=<dir> where the one-time install lives;
+//      MODELDECK_EDITOR_FLOWS=kserve,walkthrough run only these UI flows (ui, panels, kserve, registry,
+//      walkthrough, restricted; default all).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, newPage, Screenshots } from './lib/browser';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newPage, Screenshots, waitForWorkbench } from './lib/browser';
 import {
   findProcesses,
   installVsix,
@@ -27,16 +29,23 @@ import {
   type RunningCodeServer,
 } from './lib/codeServer';
 import { runPayloadSuite } from './lib/payload';
+import type { StepOutcome } from './lib/steps';
 import { runKServeFlow } from './kserveFlow';
 import { runPanelsFlow } from './panelsFlow';
 import { runRegistryFlow } from './registryFlow';
 import { runRestrictedFlow } from './restrictedFlow';
 import { runUiFlow } from './uiFlow';
+import { runWalkthroughFlow } from './walkthroughFlow';
 
 const repoRoot = resolve(__dirname, '../..');
 const screenshotsDir = join(__dirname, 'screenshots');
 const only = process.env.MODELDECK_EDITOR_ONLY;
 const keep = process.env.MODELDECK_EDITOR_KEEP === '1';
+/** The UI flows to run (MODELDECK_EDITOR_FLOWS, comma-separated); all when unset. */
+const FLOWS = ['ui', 'panels', 'kserve', 'registry', 'walkthrough', 'restricted'] as const;
+const chosenFlows = (process.env.MODELDECK_EDITOR_FLOWS ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+for (const f of chosenFlows) if (!(FLOWS as readonly string[]).includes(f)) throw new Error(`MODELDECK_EDITOR_FLOWS: unknown flow "${f}" (known: ${FLOWS.join(', ')})`);
+const wants = (flow: (typeof FLOWS)[number]): boolean => chosenFlows.length === 0 || chosenFlows.includes(flow);
 /** Hard ceiling for the run after setup: a hung workbench must never hang CI. */
 const OVERALL_TIMEOUT_MS = 12 * 60_000;
 
@@ -90,6 +99,12 @@ function checkVsixContents(vsix: string): void {
     'extension/node_modules/onnxruntime-node/package.json',
     'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
     'extension/node_modules/onnxruntime-common/package.json',
+    // The example workspace "Open Example Workspace" copies.
+    'extension/examples/models/iris/2/model.onnx',
+    'extension/examples/models/digits-cnn/1/model.onnx',
+    'extension/examples/.modeldeck/deployments/iris.json',
+    'extension/examples/requests/iris.request.json',
+    'extension/media/walkthrough/example-workspace.png',
   ];
   // Whatever the build wrote to dist/ (bundles, .proto files, webview scripts) must ship, except the
   // test bundle and source maps.
@@ -98,7 +113,9 @@ function checkVsixContents(vsix: string): void {
   }
   const missing = [...new Set(must)].filter((f) => !files.includes(f));
   const forbidden = files.filter((f) =>
-    /^extension\/(src|server|test|webview|bench|examples|scripts)\//.test(f) ||
+    /^extension\/(src|server|test|webview|bench|scripts)\//.test(f) ||
+    // examples/: only the example workspace (models, deployments, requests), not its script
+    (/^extension\/examples\//.test(f) && !/^extension\/examples\/(models|\.modeldeck|requests)\//.test(f)) ||
     /^extension\/dist\/test\//.test(f) ||
     (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !/^extension\/media\//.test(f)) || // media/templates/*.ts are user scaffolds
     /^extension\/node_modules\/(?!onnxruntime-node\/|onnxruntime-common\/)/.test(f) ||
@@ -150,21 +167,27 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
   try {
     server = await timed('start code-server (UI)', () => startCodeServer({ tools, dirs, folder: workspace }));
     const { page } = await newPage(browser);
-    const steps = await timed('UI flow', () => runUiFlow({ page, serverUrl: server!.url, workspace, extensionsDir: dirs.extensionsDir, screenshots: shots }));
+    const steps = wants('ui')
+      ? await timed('UI flow', () => runUiFlow({ page, serverUrl: server!.url, workspace, extensionsDir: dirs.extensionsDir, screenshots: shots }))
+      : await timed('open the workbench', () => openWorkbench(page, server!.url, workspace));
     for (const s of steps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
     // The deployment form and predict panel, on the same workbench (the main flow left iris running).
     if (steps.every((s) => s.ok)) {
-      const panelSteps = await timed('panels flow', () => runPanelsFlow({ page, workspace, screenshots: shots }));
-      for (const s of panelSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
-      steps.push(...panelSteps);
-      // KServe against the fake cluster, on the same workbench.
-      const kserveSteps = await timed('KServe flow', () => runKServeFlow({ page, workspace, screenshots: shots }));
-      for (const s of kserveSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
-      steps.push(...kserveSteps);
-      // Registering a version from the Explorer and deploying the best one (changes digits only).
-      const registrySteps = await timed('registry flow', () => runRegistryFlow({ page, workspace, screenshots: shots }));
-      for (const s of registrySteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
-      steps.push(...registrySteps);
+      const flows: [(typeof FLOWS)[number], string, () => Promise<StepOutcome[]>][] = [
+        ['panels', 'panels flow', () => runPanelsFlow({ page, workspace, screenshots: shots })],
+        // KServe against the fake cluster, on the same workbench.
+        ['kserve', 'KServe flow', () => runKServeFlow({ page, workspace, screenshots: shots })],
+        // Registering a version from the Explorer and deploying the best one (changes digits only).
+        ['registry', 'registry flow', () => runRegistryFlow({ page, workspace, screenshots: shots })],
+        // Last: the walkthrough's first step opens another folder in this window.
+        ['walkthrough', 'walkthrough flow', () => runWalkthroughFlow({ page, root, examples: join(repoRoot, 'examples'), screenshots: shots })],
+      ];
+      for (const [flow, label, run] of flows) {
+        if (!wants(flow)) continue;
+        const flowSteps = await timed(label, run);
+        for (const s of flowSteps) record(`ui: ${s.name}`, s.ok ? 'passed' : 'failed', s.error);
+        steps.push(...flowSteps);
+      }
     } else {
       record('ui: deployment form and predict panel flow', 'skipped', 'not run: the main UI flow failed');
     }
@@ -173,6 +196,19 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
   } finally {
     await server?.stop();
     killLeftovers(root);
+  }
+}
+
+/** Without the main UI flow (MODELDECK_EDITOR_FLOWS): open the workbench on the workspace, as its first step does. */
+async function openWorkbench(page: Page, serverUrl: string, workspace: string): Promise<StepOutcome[]> {
+  const started = Date.now();
+  try {
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(workspace)}`, { timeout: 60_000 });
+    await waitForWorkbench(page);
+    await page.locator('.explorer-folders-view .monaco-list-row[aria-label="models"]').first().waitFor({ timeout: 30_000 });
+    return [{ name: 'the workbench loads with the example workspace', ok: true, ms: Date.now() - started }];
+  } catch (e) {
+    return [{ name: 'the workbench loads with the example workspace', ok: false, ms: Date.now() - started, error: String(e) }];
   }
 }
 
@@ -262,10 +298,10 @@ async function main(): Promise<number> {
   const tmp = mkdtempSync(join(tmpdir(), 'modeldeck-editor-'));
   const browser = await timed('launch chromium', () => launchBrowser(tools.chromium));
   try {
-    if (only !== 'suite') {
+    if (only !== 'suite' && FLOWS.some((f) => f !== 'restricted' && wants(f))) {
       try { await uiPhase(tools, browser, vsix, tmp, shots); } catch (e) { record('ui: phase', 'failed', String(e)); }
     }
-    if (only !== 'suite') {
+    if (only !== 'suite' && wants('restricted')) {
       try { await restrictedPhase(tools, browser, vsix, tmp, shots); } catch (e) { record('restricted: phase', 'failed', String(e)); }
     }
     if (only !== 'ui') {

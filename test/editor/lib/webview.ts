@@ -38,3 +38,19 @@ export async function fillField(frame: Frame, key: string, value: string): Promi
 export async function fieldError(frame: Frame, key: string): Promise<string> {
   return (await frame.locator(`.field[data-field="${key}"] .error`).first().innerText()).trim();
 }
+
+/** The frame of VS Code's built-in Markdown preview whose first heading contains `heading`. */
+export async function markdownPreviewFrame(page: Page, heading: string, timeoutMs = 30_000): Promise<Frame> {
+  return pollFor(`the Markdown preview "${heading}"`, timeoutMs, async () => {
+    for (const f of page.frames()) {
+      const ok = await f
+        .evaluate((hd) => {
+          const doc = (globalThis as unknown as { document: { body: { classList: { contains(c: string): boolean } } | null; querySelector(q: string): { textContent: string | null } | null } }).document;
+          return !!doc.body?.classList.contains('vscode-body') && (doc.querySelector('h1')?.textContent ?? '').includes(hd);
+        }, heading)
+        .catch(() => false);
+      if (ok) return f;
+    }
+    return undefined;
+  });
+}
