@@ -255,6 +255,10 @@ export class ModelManager {
   }
 
   private async load(spec: DeploymentSpec, info: ModelVersionInfo, key: string): Promise<LoadedVersion> {
+    // ONNX serving needs an .onnx file; a version without one is for predictor scripts only.
+    if (info.modelFile === undefined) {
+      throw new Error(`version ${info.version} of model "${info.model}" has no .onnx file (files: ${info.files.join(', ')}); serve it with a predictor script (modelServer "script")`);
+    }
     const instances = spec.resources.instances;
     const providers = planProviders(spec.resources);
     const { pool, info: runtime } = await WorkerPool.start({
@@ -305,6 +309,12 @@ function runtimeSettingsDiffer(a: DeploymentSpec, b: DeploymentSpec): boolean {
 /** Identity of a version's files: a rewritten model.onnx in place counts as a new load. */
 async function fileKey(info: ModelVersionInfo): Promise<string> {
   const { stat } = await import('node:fs/promises');
+  if (info.modelFile === undefined) {
+    // No ONNX file (a script's pickle, …): the folder's files and the newest change among them.
+    const { join } = await import('node:path');
+    const times = await Promise.all(info.files.map((f) => stat(join(info.dir, f)).then((s) => s.mtimeMs, () => 0)));
+    return `${info.dir}|${info.files.join(',')}|${Math.max(0, ...times)}`;
+  }
   try {
     const s = await stat(info.modelFile);
     return `${info.modelFile}|${s.size}|${s.mtimeMs}`;

@@ -64,7 +64,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode> {
         const { info, model } = node;
         const isBest = model.best === info.version;
         const item = new vscode.TreeItem(`v${info.version}`, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${versionDescription(info, model.keyMetric)}${isBest ? ' ★ best' : ''}`;
+        // A version without an .onnx file is served only by a predictor script (modelServer "script").
+        item.description = `${versionDescription(info, model.keyMetric)}${info.modelFile === undefined ? ' · no ONNX' : ''}${isBest ? ' ★ best' : ''}`;
         item.iconPath = new vscode.ThemeIcon(isBest ? 'star-full' : 'versions');
         item.contextValue = info.metadataFile ? 'modelVersion.withJson' : 'modelVersion';
         item.resourceUri = vscode.Uri.file(info.dir);
@@ -83,14 +84,16 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode> {
   /** Tooltips are built on hover: reading the ONNX signature costs a file read. */
   async resolveTreeItem(item: vscode.TreeItem, node: ModelsNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'version') return item;
-    let signature = this.signatures.get(node.info.modelFile);
-    if (signature === undefined) {
+    // No ONNX file, no signature: the tooltip lists the version's files instead.
+    const file = node.info.modelFile;
+    let signature = file === undefined ? undefined : this.signatures.get(file);
+    if (file !== undefined && signature === undefined) {
       try {
-        signature = describeSignature(await readOnnxSignature(node.info.modelFile));
+        signature = describeSignature(await readOnnxSignature(file));
       } catch (err) {
         signature = `unreadable (${(err as Error).message})`;
       }
-      this.signatures.set(node.info.modelFile, signature);
+      this.signatures.set(file, signature);
     }
     item.tooltip = new vscode.MarkdownString(versionTooltipLines(node.info, signature, node.model.best === node.info.version).join('\n\n'));
     return item;

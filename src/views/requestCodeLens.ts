@@ -73,14 +73,16 @@ export class RequestCodeLensProvider implements vscode.CodeLensProvider {
   /** Whether the deployment's served version has exactly these inputs (unknown counts as yes). */
   private async takes(d: DeploymentView, inputs: string[]): Promise<boolean> {
     const info = this.registry.find(d.model)?.versions.find((v) => v.version === d.version);
-    if (!info) return true;
-    let names = this.inputNames.get(info.modelFile);
+    // A version without an ONNX file (a predictor script serves it) has no signature to match.
+    if (!info || info.modelFile === undefined) return true;
+    const file = info.modelFile;
+    let names = this.inputNames.get(file);
     if (!names) {
-      names = readOnnxSignature(info.modelFile).then(
+      names = readOnnxSignature(file).then(
         (s) => s.inputs.map((i) => i.name),
         () => undefined,
       );
-      this.inputNames.set(info.modelFile, names);
+      this.inputNames.set(file, names);
     }
     const known = await names;
     return !known || (known.length === inputs.length && inputs.every((n) => known.includes(n)));

@@ -116,6 +116,28 @@ describe('deployment form problems, placed under their fields', () => {
     assert.deepEqual(v.problems, [{ key: 'model.version', message: 'iris has no version 7 (versions: 1, 2, 3)' }]);
   });
 
+  it('an ONNX deployment of a version without an .onnx file is refused; a script deployment or KServe with its format is not', () => {
+    const catalog: FormCatalog = {
+      models: [{ name: 'iris-sklearn', versions: [{ version: 1, metrics: {}, onnx: false, files: ['model.json', 'model.pkl'] }] }, ...CATALOG.models],
+    };
+    const f = { 'model.name': 'iris-sklearn' };
+    assert.deepEqual(registryProblems(form(f), catalog), [
+      {
+        path: 'modelServer',
+        message: 'modelServer: version 1 of iris-sklearn has no .onnx file (files: model.json, model.pkl), so the "onnx" model server cannot serve it; choose modelServer "script" with a predictor script',
+      },
+    ]);
+    const v = validateDeploymentForm(form(f), catalog);
+    assert.equal(v.ok, false);
+    assert.equal(v.problems[0]?.key, 'modelServer');
+    assert.deepEqual(registryProblems(form({ ...f, modelServer: 'script', 'predictor.script': 'p.py' }), catalog), []);
+    assert.equal(validateDeploymentForm(form({ ...f, modelServer: 'script', 'predictor.script': 'p.py' }), catalog).ok, true);
+    const kserve = (modelFormat: string) => form({ ...f, servingTool: 'kserve', kserve: { ...defaultForm().kserve, modelFormat } });
+    assert.match(registryProblems(kserve(''), catalog)[0]!.message, /set kserve\.modelFormat to the format of its files$/);
+    assert.deepEqual(registryProblems(kserve('sklearn'), catalog), []);
+    assert.deepEqual(registryProblems(form(), catalog), [], 'versions with ONNX are unaffected');
+  });
+
   it('an empty model and an unparsable version are the validator\'s to report', () => {
     const p = keyed(form({ 'model.name': '', 'model.version': 'number', 'model.version.number': 'two' }));
     assert.match(p['model.name']!, /must be a registry model name/);

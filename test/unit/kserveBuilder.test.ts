@@ -36,6 +36,7 @@ const VERSION_INFO: ModelVersionInfo = {
   version: 2,
   dir: '/registry/iris/2',
   modelFile: '/registry/iris/2/model.onnx',
+  files: ['labels.txt', 'model.json', 'model.onnx'],
   metadata: { framework: 'sklearn', metrics: { accuracy: 0.97 } },
 };
 
@@ -250,6 +251,12 @@ describe('buildInferenceService: deployments KServe cannot take', () => {
   it('a registry version of another model or another pinned version', () => {
     expectInvalid(spec(), 'model.name', /model "digits"/, { modelVersion: { ...VERSION_INFO, model: 'digits' } });
     expectInvalid(spec(), 'model.version', /pins version 2, but registry version 3/, { modelVersion: { ...VERSION_INFO, version: 3 } });
+  });
+  it('a registry version without an .onnx file served as "onnx"; its own format is taken', () => {
+    const pickled: ModelVersionInfo = { ...VERSION_INFO, files: ['model.json', 'model.pkl'], metadata: { framework: 'sklearn' } };
+    delete pickled.modelFile;
+    expectInvalid(spec(), 'kserve.modelFormat', /version 2 of model "iris" has no \.onnx file \(files: model\.json, model\.pkl\).*framework: "sklearn"/, { modelVersion: pickled });
+    assert.deepEqual(build(spec({ kserve: { modelFormat: 'sklearn' } }), { modelVersion: pickled }).spec.predictor.model.modelFormat, { name: 'sklearn' });
   });
 });
 

@@ -219,10 +219,61 @@ describe('ModelRegistry.getVersion', () => {
     await assertRegistryError(new ModelRegistry(root).getVersion('m', 1), 'invalid-layout', 'a.onnx, b.onnx', 'model.onnx');
   });
 
-  it('refuses a version with no model file', async () => {
+  it('refuses a version with no model file: only model.json, or an empty folder', async () => {
     const root = await newRoot();
     await writeVersion(root, 'm', 1, { 'model.json': {} });
-    await assertRegistryError(new ModelRegistry(root).getVersion('m', 1), 'invalid-layout', 'no .onnx model file', path.join(root, 'm', '1'));
+    await writeVersion(root, 'm', 2, { '.DS_Store': 'x' });
+    await fs.mkdir(path.join(root, 'm', '3'));
+    const registry = new ModelRegistry(root);
+    await assertRegistryError(registry.getVersion('m', 1), 'invalid-layout', `no model file in ${path.join(root, 'm', '1')} (only model.json;`, 'predictor script');
+    await assertRegistryError(registry.getVersion('m', 2), 'invalid-layout', `no model file in ${path.join(root, 'm', '2')} (the folder is empty;`);
+    await assertRegistryError(registry.getVersion('m', 3), 'invalid-layout', 'the folder is empty');
+    // Still numbered versions (as before): listed by number, reported as problems when read.
+    assert.deepEqual(await registry.listVersions('m'), [1, 2, 3]);
+    const { versions, problems } = await registry.listAllWithProblems();
+    assert.deepEqual(versions, []);
+    assert.deepEqual(problems.map((p) => p.reason), ['invalid-layout', 'invalid-layout', 'invalid-layout']);
+  });
+
+  it('a version without an .onnx file (a pickle) is a version: its files, no modelFile', async () => {
+    const root = await newRoot();
+    const dir = await writeVersion(root, 'iris-sklearn', 1, {
+      'model.pkl': 'PICKLE',
+      'model.json': { framework: 'sklearn', metrics: { accuracy: 0.97 } },
+      '.cache': 'hidden',
+    });
+    await fs.mkdir(path.join(dir, 'tokenizer'));
+    await writeVersion(root, 'iris', 1);
+    const registry = new ModelRegistry(root);
+    const info = await registry.getVersion('iris-sklearn', 1);
+    assert.equal(info.modelFile, undefined);
+    assert.equal('modelFile' in info, false, 'no modelFile key at all');
+    assert.deepEqual(info.files, ['model.json', 'model.pkl', 'tokenizer/']);
+    assert.equal(info.dir, dir);
+    assert.deepEqual(info.metadata, { framework: 'sklearn', metrics: { accuracy: 0.97 } });
+    assert.deepEqual(await registry.listModels(), ['iris', 'iris-sklearn']);
+    assert.equal((await registry.latestVersion('iris-sklearn')).version, 1);
+    assert.equal((await registry.bestVersion('iris-sklearn', 'accuracy', 'max')).version, 1);
+    const { versions, problems } = await registry.listAllWithProblems();
+    assert.deepEqual(problems, []);
+    assert.deepEqual(versions.map((v) => [`${v.model}/${v.version}`, v.modelFile && path.basename(v.modelFile), v.files]), [
+      ['iris/1', 'model.onnx', ['model.onnx']],
+      ['iris-sklearn/1', undefined, ['model.json', 'model.pkl', 'tokenizer/']],
+    ]);
+  });
+
+  it('a version with an .onnx file lists every file beside it', async () => {
+    const root = await newRoot();
+    await writeVersion(root, 'm', 1, { 'model.onnx': 'x', 'labels.txt': 'a', 'model.json': { labels: 'labels.txt' }, '.model.onnx.partial': 'old' });
+    const info = await new ModelRegistry(root).getVersion('m', 1);
+    assert.equal(info.modelFile, path.join(root, 'm', '1', 'model.onnx'));
+    assert.deepEqual(info.files, ['labels.txt', 'model.json', 'model.onnx']);
+  });
+
+  it('a folder a registration is still writing is not a version yet (not one without ONNX)', async () => {
+    const root = await newRoot();
+    await writeVersion(root, 'm', 1, { '.model.onnx.partial': 'half', 'labels.txt': 'a' });
+    await assertRegistryError(new ModelRegistry(root).getVersion('m', 1), 'invalid-layout', 'is still being registered');
   });
 
   it('reads model.json, or gives {} without it', async () => {
@@ -353,8 +404,9 @@ describe('ModelRegistry.registerVersion', () => {
     const info = await registry.registerVersion('iris', path.join(src, 'trained.onnx'), { metrics: { accuracy: 0.9 }, labels: 'labels.txt' }, { extraFiles: [labels] });
     assert.equal(info.version, 1);
     assert.equal(info.modelFile, path.join(root, 'iris', '1', 'model.onnx'));
-    assert.equal(await fs.readFile(info.modelFile, 'utf8'), 'ONNX-BYTES');
+    assert.equal(await fs.readFile(info.modelFile!, 'utf8'), 'ONNX-BYTES');
     assert.deepEqual((await fs.readdir(info.dir)).sort(), ['labels.txt', 'model.json', 'model.onnx']);
+    assert.deepEqual(info.files, ['labels.txt', 'model.json', 'model.onnx']);
     assert.equal(info.metadata.metrics?.accuracy, 0.9);
     // created is filled in when not given.
     assert.ok(info.metadata.created);
@@ -400,7 +452,7 @@ describe('ModelRegistry.registerVersion', () => {
     );
     assert.deepEqual(infos.map((i) => i.version).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(await registry.listVersions('iris'), [1, 2, 3, 4, 5, 6]);
-    for (const i of infos) assert.equal(await fs.readFile(i.modelFile, 'utf8'), 'ONNX-BYTES');
+    for (const i of infos) assert.equal(await fs.readFile(i.modelFile!, 'utf8'), 'ONNX-BYTES');
   });
 
   it('refuses a bad model name and creates nothing', async () => {

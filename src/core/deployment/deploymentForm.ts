@@ -85,7 +85,11 @@ export const FORM_FIELD_KEYS = [
 
 /** What the registry holds, as much as the form shows: models, versions and their metrics. */
 export interface FormCatalog {
-  models: { name: string; versions: { version: number; metrics: Record<string, number> }[] }[];
+  models: {
+    name: string;
+    /** `onnx: false` marks a version without an .onnx file (only a predictor script serves it); `files` are its files. */
+    versions: { version: number; metrics: Record<string, number>; onnx?: boolean; files?: string[] }[];
+  }[];
 }
 
 /** A problem as the page shows it: under a field (`key`) or, without one, above the form. */
@@ -225,7 +229,8 @@ function versionFromForm(f: DeploymentFormState): unknown {
 
 /**
  * Problems only the registry can reveal: an unknown model, a version number it does not have, a
- * metric no version records. Paths follow the validator's ("model.name", "model.version").
+ * metric no version records, an ONNX deployment of a version without an .onnx file. Paths follow
+ * the validator's ("model.name", "model.version", "modelServer").
  */
 export function registryProblems(f: DeploymentFormState, catalog: FormCatalog): { path: string; message: string }[] {
   const name = f['model.name'].trim();
@@ -246,6 +251,17 @@ export function registryProblems(f: DeploymentFormState, catalog: FormCatalog): 
     const known = [...new Set(model.versions.flatMap((v) => Object.keys(v.metrics)))].sort();
     if (metric !== '' && !known.includes(metric)) {
       return [{ path: 'model.version', message: `model.version: no version of ${name} records metric "${metric}" (metrics: ${known.join(', ') || 'none'})` }];
+    }
+  }
+  // ONNX serving needs an .onnx file, unless KServe is told the files' own format.
+  const kserveFormat = f.servingTool === 'kserve' ? (f.kserve.modelFormat ?? '').trim() : '';
+  if (f.modelServer === 'onnx' && (kserveFormat === '' || kserveFormat === 'onnx')) {
+    const picked = resolveFormVersion(f, catalog);
+    const info = model.versions.find((v) => v.version === picked);
+    if (info?.onnx === false) {
+      const files = info.files?.length ? ` (files: ${info.files.join(', ')})` : '';
+      const fix = f.servingTool === 'kserve' ? 'set kserve.modelFormat to the format of its files' : 'choose modelServer "script" with a predictor script';
+      return [{ path: 'modelServer', message: `modelServer: version ${info.version} of ${name} has no .onnx file${files}, so the "onnx" model server cannot serve it; ${fix}` }];
     }
   }
   return [];

@@ -8,7 +8,7 @@
  * storageUri at a framework's own artifact says so with `kserve.modelFormat`.
  */
 import { stringify } from 'yaml';
-import { describeVersionSelector } from '../deployment/deploymentSpec';
+import { describeVersionSelector, KSERVE_MODEL_FORMATS } from '../deployment/deploymentSpec';
 import type { DeploymentSpec } from '../deployment/deploymentSpec';
 import type { ModelVersionInfo } from '../registry/modelRegistry';
 import { KServeError } from './kserveErrors';
@@ -218,6 +218,17 @@ function resolvedVersion(spec: DeploymentSpec, ctx: InferenceServiceContext): nu
     }
     if (typeof spec.model.version === 'number' && spec.model.version !== info.version) {
       fail('model.version', `model.version: the deployment pins version ${spec.model.version}, but registry version ${info.version} was given`);
+    }
+    const format = spec.kserve.modelFormat ?? 'onnx';
+    if (info.modelFile === undefined && format === 'onnx') {
+      // The version holds a framework's own artifact (a pickle, …): KServe must be told which.
+      const framework = info.metadata.framework;
+      const hint = framework !== undefined && (KSERVE_MODEL_FORMATS as readonly string[]).includes(framework) ? ` (model.json's framework: "${framework}")` : '';
+      fail(
+        'kserve.modelFormat',
+        `kserve.modelFormat: version ${info.version} of model "${info.model}" has no .onnx file (files: ${info.files.join(', ')}), so it cannot be served as "onnx"; ` +
+          `set kserve.modelFormat to the format of its files${hint}, or pick a version with an .onnx file`,
+      );
     }
     return info.version;
   }

@@ -5,7 +5,9 @@
  *     <root>/<model>/<version>/model.json   (optional metadata)
  *
  * Version folders are positive integers; anything else (hidden entries, "tmp", "v2", "01") is
- * ignored so that tools can keep scratch files beside versions.
+ * ignored so that tools can keep scratch files beside versions. A version folder without an .onnx
+ * file (a pickle, a joblib file, a TorchScript file, …) is a version too: predictor scripts serve
+ * it; its `modelFile` is undefined. A folder with nothing but model.json (or nothing at all) is not.
  */
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -22,8 +24,13 @@ export interface ModelVersionInfo {
   version: number;
   /** Absolute version folder. */
   dir: string;
-  /** Absolute path of the ONNX file to serve. */
-  modelFile: string;
+  /**
+   * Absolute path of the ONNX file to serve; undefined when the version has no .onnx file (only a
+   * predictor script can serve it).
+   */
+  modelFile?: string;
+  /** The version folder's entries, sorted, hidden ones left out; sub-folders end with "/". */
+  files: string[];
   /** Validated model.json contents; {} when there is none. */
   metadata: ModelMetadata;
   /** Absolute path of model.json, when present. */
@@ -36,6 +43,8 @@ export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const VERSION_FOLDER = /^[1-9][0-9]*$/;
 const MODEL_FILE = 'model.onnx';
 const METADATA_FILE = 'model.json';
+/** What registerVersion copies the model to before renaming it: while it exists the version is unfinished. */
+const PARTIAL_MODEL_FILE = `.${MODEL_FILE}.partial`;
 // Concurrent registrations each take the next free number; this only bounds a pathological loop.
 const MAX_REGISTER_ATTEMPTS = 1000;
 
@@ -69,7 +78,8 @@ export class ModelRegistry {
 
   /**
    * One version with its model file and validated metadata. Throws RegistryError: "not-found"
-   * (listing the versions), "invalid-layout" (no or ambiguous model file), "invalid-metadata".
+   * (listing the versions), "invalid-layout" (no model files at all, several .onnx files and no
+   * model.onnx, or a registration still writing the folder), "invalid-metadata".
    */
   async getVersion(model: string, version: number): Promise<ModelVersionInfo> {
     const versions = await this.listVersions(model);
@@ -80,9 +90,10 @@ export class ModelRegistry {
       );
     }
     const dir = this.versionDir(model, version);
-    const modelFile = await findModelFile(dir);
+    const { modelFile, files } = await findModelFiles(dir);
     const { metadata, metadataFile } = await readMetadata(dir);
-    const info: ModelVersionInfo = { model, version, dir, modelFile, metadata };
+    const info: ModelVersionInfo = { model, version, dir, files, metadata };
+    if (modelFile !== undefined) info.modelFile = modelFile;
     if (metadataFile !== undefined) info.metadataFile = metadataFile;
     return info;
   }
@@ -178,7 +189,8 @@ export class ModelRegistry {
    * model.json (with `created` set to now unless given). Everything is checked before anything is
    * written, and a failure part-way removes the new folder. Existing versions are never touched:
    * the version folder is reserved with a non-recursive mkdir, so concurrent registrations get
-   * distinct numbers.
+   * distinct numbers. While the folder is being written it holds `.model.onnx.partial`, which
+   * makes readers report it as not ready rather than as a version without an ONNX file.
    */
   async registerVersion(
     model: string,
@@ -225,14 +237,14 @@ export class ModelRegistry {
     await fs.mkdir(modelDir, { recursive: true });
     const { version, dir } = await reserveVersion(modelDir, await this.versionsIn(modelDir));
     try {
+      // The model file is copied first under a hidden name and renamed last: a reader never sees a
+      // model.onnx that is still being copied, and the hidden file marks the folder as unfinished.
+      const partial = path.join(dir, PARTIAL_MODEL_FILE);
+      await fs.copyFile(source, partial, fsConstants.COPYFILE_EXCL);
       for (const extra of extras) {
         await fs.copyFile(extra, path.join(dir, path.basename(extra)), fsConstants.COPYFILE_EXCL);
       }
       await fs.writeFile(path.join(dir, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`, { flag: 'wx' });
-      // The model file goes last, under a hidden name then renamed: a reader never sees a model.onnx
-      // that is still being copied.
-      const partial = path.join(dir, `.${MODEL_FILE}.partial`);
-      await fs.copyFile(source, partial, fsConstants.COPYFILE_EXCL);
       await fs.rename(partial, path.join(dir, MODEL_FILE));
     } catch (err) {
       await fs.rm(dir, { recursive: true, force: true });
@@ -295,24 +307,49 @@ function checkModelName(model: string): void {
   );
 }
 
-/** model.onnx, else the folder's single *.onnx file. */
-async function findModelFile(dir: string): Promise<string> {
-  const preferred = path.join(dir, MODEL_FILE);
-  if (await isFile(preferred)) return preferred;
+/**
+ * The version folder's files and the ONNX file to serve: model.onnx, else the folder's single
+ * *.onnx file, else none (a version for predictor scripts). A folder with no files but model.json
+ * is no version, nor is one that several .onnx files make ambiguous or a registration is writing.
+ */
+async function findModelFiles(dir: string): Promise<{ modelFile?: string; files: string[] }> {
+  const files: string[] = [];
   const candidates: string[] = [];
-  for (const name of (await fs.readdir(dir)).sort()) {
-    if (name.startsWith('.') || path.extname(name).toLowerCase() !== '.onnx') continue;
-    if (await isFile(path.join(dir, name))) candidates.push(name);
+  let partial = false;
+  for (const name of await fs.readdir(dir)) {
+    if (name === PARTIAL_MODEL_FILE) partial = true;
+    if (name.startsWith('.')) continue;
+    // stat follows links: a registry may link a version's files from elsewhere.
+    const full = path.join(dir, name);
+    if (await isFile(full)) {
+      files.push(name);
+      if (path.extname(name).toLowerCase() === '.onnx') candidates.push(name);
+    } else if (await isDirectory(full)) {
+      files.push(`${name}/`);
+    }
   }
-  if (candidates.length === 1) return path.join(dir, candidates[0]);
-  if (candidates.length === 0) {
-    throw new RegistryError('invalid-layout', `no .onnx model file in ${dir} (expected ${MODEL_FILE})`);
+  files.sort();
+  candidates.sort();
+  if (candidates.includes(MODEL_FILE)) return { modelFile: path.join(dir, MODEL_FILE), files };
+  if (partial) {
+    throw new RegistryError('invalid-layout', `${dir} is still being registered (${PARTIAL_MODEL_FILE} is being written)`);
   }
-  throw new RegistryError(
-    'invalid-layout',
-    `${dir} holds ${candidates.length} .onnx files (${candidates.join(', ')}) and no ${MODEL_FILE}; ` +
-      `rename the one to serve to ${MODEL_FILE}`,
-  );
+  if (candidates.length === 1) return { modelFile: path.join(dir, candidates[0]), files };
+  if (candidates.length > 1) {
+    throw new RegistryError(
+      'invalid-layout',
+      `${dir} holds ${candidates.length} .onnx files (${candidates.join(', ')}) and no ${MODEL_FILE}; ` +
+        `rename the one to serve to ${MODEL_FILE}`,
+    );
+  }
+  if (files.every((f) => f === METADATA_FILE)) {
+    throw new RegistryError(
+      'invalid-layout',
+      `no model file in ${dir} (${files.length > 0 ? 'only ' + METADATA_FILE : 'the folder is empty'}; ` +
+        `expected ${MODEL_FILE}, or the files a predictor script loads)`,
+    );
+  }
+  return { files };
 }
 
 async function readMetadata(dir: string): Promise<{ metadata: ModelMetadata; metadataFile?: string }> {

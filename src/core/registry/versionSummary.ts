@@ -44,7 +44,7 @@ export function formatMetric(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toPrecision(4).replace(/\.?0+$/, '');
 }
 
-/** Markdown lines for a version's tooltip: every metric, framework, created date, signature. */
+/** Markdown lines for a version's tooltip: every metric, framework, created date, signature (or the files of a version without ONNX). */
 export function versionTooltipLines(v: ModelVersionInfo, signature?: string, isBest?: boolean): string[] {
   const lines = [`**${v.model}** version ${v.version}${isBest ? ' (best)' : ''}`];
   if (v.metadata.description) lines.push(v.metadata.description);
@@ -54,5 +54,8 @@ export function versionTooltipLines(v: ModelVersionInfo, signature?: string, isB
   if (v.metadata.created) lines.push(`Created: ${v.metadata.created}`);
   if (v.metadata.tags?.length) lines.push(`Tags: ${v.metadata.tags.join(', ')}`);
   if (signature) lines.push(`Signature: ${signature}`);
+  if (v.modelFile === undefined) {
+    lines.push(`No .onnx file (files: ${v.files.join(', ') || 'none'}): serve it with a predictor script (modelServer "script")`);
+  }
   return lines;
 }
