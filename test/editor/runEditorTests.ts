@@ -1,6 +1,7 @@
 // `npm run test:editor`: ModelDeck in a real VS Code (code-server 4.139 / VS Code 1.139, Chromium).
 //   0. scripts/setup-editor-test.sh: code-server + Node 24 + chromium, installed once into a cache;
-//   1. `npm run package` → modeldeck-<version>.vsix, checked for what it must and must not contain;
+//   1. `npm run package -- --target <host>` → modeldeck-<version>-<host>.vsix (e.g. linux-x64), checked
+//      for what it must and must not contain;
 //   2. UI flow: the VSIX installed into a fresh extensions dir, driven with Playwright, one
 //      screenshot per step into test/editor/screenshots/;
 //   3. the mocha suite (test/editor/suite/) inside the real extension host, with the unpacked VSIX
@@ -73,6 +74,11 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): 
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal})`);
 }
 
+/** The VSIX target code-server here can install: this machine's platform (npm run package writes one per target). */
+const HOST_TARGET = `${process.platform}-${process.arch}`;
+/** onnxruntime-node's binary folder for that target. */
+const HOST_BIN_DIR = `${process.platform}/${process.arch}`;
+
 /** Builds and packages, or takes MODELDECK_EDITOR_VSIX. */
 function packageVsix(): string {
   const given = process.env.MODELDECK_EDITOR_VSIX;
@@ -81,8 +87,8 @@ function packageVsix(): string {
     return resolve(given);
   }
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  sh('npm', ['run', '--silent', 'package'], { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' });
-  const vsix = join(repoRoot, `${pkg.name}-${pkg.version}.vsix`);
+  sh('npm', ['run', '--silent', 'package', '--', '--target', HOST_TARGET], { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' });
+  const vsix = join(repoRoot, `${pkg.name}-${pkg.version}-${HOST_TARGET}.vsix`);
   if (!existsSync(vsix)) throw new Error(`npm run package did not write ${vsix}`);
   return vsix;
 }
@@ -97,7 +103,7 @@ function checkVsixContents(vsix: string): void {
     'extension/dist/extension.js',
     'extension/dist/server.js',
     'extension/node_modules/onnxruntime-node/package.json',
-    'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+    `extension/node_modules/onnxruntime-node/bin/napi-v6/${HOST_BIN_DIR}/onnxruntime_binding.node`,
     'extension/node_modules/onnxruntime-common/package.json',
     // The example workspace "Open Example Workspace" copies.
     'extension/examples/models/iris/2/model.onnx',
@@ -119,7 +125,7 @@ function checkVsixContents(vsix: string): void {
     /^extension\/dist\/test\//.test(f) ||
     (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !/^extension\/media\//.test(f)) || // media/templates/*.ts are user scaffolds
     /^extension\/node_modules\/(?!onnxruntime-node\/|onnxruntime-common\/)/.test(f) ||
-    /^extension\/node_modules\/onnxruntime-node\/bin\/napi-v\d+\/(darwin|win32|linux\/arm64)\//.test(f),
+    (/^extension\/node_modules\/onnxruntime-node\/bin\/napi-v\d+\//.test(f) && !f.includes(`/napi-v6/${HOST_BIN_DIR}/`)),
   );
   const size = statSync(vsix).size;
   console.log(`[editor] VSIX ${vsix}: ${(size / 1024 / 1024).toFixed(1)} MiB, ${files.length} entries`);

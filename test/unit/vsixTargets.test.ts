@@ -2,7 +2,8 @@
  * `npm run package` (scripts/package-vsix.mjs) writes one platform-specific VSIX per target. This runs
  * the real script once for every target (one build), then once more with --no-build for one target,
  * and reads each VSIX's zip listing and manifest: what the extension needs is there, the target's
- * own onnxruntime-node binaries and no other platform's, no sources, the manifest's TargetPlatform.
+ * own onnxruntime-node binaries and no other platform's, no sources, the manifest's TargetPlatform,
+ * extensionKind "workspace".
  * A target whose binaries onnxruntime-node does not ship (darwin-x64 since onnxruntime-node 1.24)
  * must be reported and not packaged, and asking for it by name must fail.
  */
@@ -46,9 +47,9 @@ function zipListing(vsix: string): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-function manifestOf(vsix: string): string {
-  const r = spawnSync('unzip', ['-p', vsix, 'extension.vsixmanifest'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `unzip -p ${vsix} extension.vsixmanifest: ${r.stderr}`);
+function unzipText(vsix: string, entry: string): string {
+  const r = spawnSync('unzip', ['-p', vsix, entry], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  assert.equal(r.status, 0, `unzip -p ${vsix} ${entry}: ${r.stderr}`);
   return r.stdout;
 }
 
@@ -133,7 +134,10 @@ describe('npm run package: one VSIX per target', () => {
           /^extension\/node_modules\/onnxruntime-node\/(script|lib)\//.test(f),
       );
       assert.deepEqual(forbidden, [], `${vsixName(target)} ships files it should not`);
-      const identity = /<Identity\b[^>]*>/.exec(manifestOf(vsix))?.[0] ?? '';
+      // Runs where the workspace is (Remote-SSH, Dev Containers, WSL): beside the server and the files.
+      const manifest = JSON.parse(unzipText(vsix, 'extension/package.json')) as { extensionKind?: string[] };
+      assert.deepEqual(manifest.extensionKind, ['workspace']);
+      const identity = /<Identity\b[^>]*>/.exec(unzipText(vsix, 'extension.vsixmanifest'))?.[0] ?? '';
       assert.match(identity, new RegExp(`TargetPlatform="${target}"`));
       assert.match(identity, new RegExp(`Version="${PKG.version.replace(/\./g, '\\.')}"`));
     });
