@@ -20,20 +20,35 @@ export interface ExampleWorkspaceResult {
   written: string[];
   /** One line: new, overwritten or kept, already the same, skipped. */
   summary: string;
+  /**
+   * Only when run from the walkthrough: the folder for VS Code to open. The Getting Started page
+   * opens a step command's `openFolder` itself and shows the walkthrough again in that window.
+   */
+  openFolder?: vscode.Uri;
+}
+
+/** Arguments a caller may pass instead of answering the folder dialog. */
+interface ExampleWorkspaceArgs {
+  /** Where to copy (skips the folder dialog, never the overwrite question). */
+  folder?: string;
+  /** Set by the walkthrough's button: return `openFolder` instead of opening the folder here. */
+  fromWalkthrough?: boolean;
 }
 
 /**
  * Open Example Workspace: copies the bundled example registry (models, deployment files, request
  * files) into a folder the user picks and opens it. Files already there with other content are
  * overwritten only when the user says so; a folder or link where a file goes is never touched.
- * A folder given as argument (Uri or path) skips the folder dialog, never the overwrite question.
+ * A folder given as argument (Uri, path or `{ folder }`) skips the folder dialog, never the
+ * overwrite question.
  */
 export async function openExampleWorkspace(ctx: CommandContext, arg?: unknown): Promise<ExampleWorkspaceResult> {
   const examplesRoot = path.join(ctx.extension.extensionPath, 'examples');
   const files = await listExampleFiles(examplesRoot);
   if (files.length === 0) throw new UserFacingError(`this ModelDeck install has no example workspace (nothing under ${examplesRoot})`);
 
-  const target = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : await pickFolder();
+  const args: ExampleWorkspaceArgs = arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) ? (arg as ExampleWorkspaceArgs) : {};
+  const target = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : args.folder ?? (await pickFolder());
   let plan;
   try {
     plan = planExampleCopy(await inspectTarget(examplesRoot, target, files));
@@ -65,6 +80,7 @@ export async function openExampleWorkspace(ctx: CommandContext, arg?: unknown): 
   ctx.output.info(`example workspace in ${target}: ${summary}`);
   if (plan.blocked.length) ctx.output.warn(`example files skipped, something else is in their place: ${plan.blocked.join(', ')}`);
 
+  const result: ExampleWorkspaceResult = { folder: target, written, summary };
   const uri = vscode.Uri.file(target);
   const open = vscode.workspace.workspaceFolders ?? [];
   if (open.some((f) => f.uri.scheme === 'file' && path.relative(f.uri.fsPath, target) === '')) {
@@ -72,6 +88,9 @@ export async function openExampleWorkspace(ctx: CommandContext, arg?: unknown): 
     await Promise.all([ctx.registry.refresh(), ctx.deployments.reloadFiles()]);
     await vscode.commands.executeCommand('workbench.view.extension.modeldeck');
     void vscode.window.showInformationMessage(`Example workspace ready in ${target}: ${summary}.`);
+  } else if (args.fromWalkthrough) {
+    // The Getting Started page opens it and comes back to the walkthrough there.
+    result.openFolder = uri;
   } else if (open.length === 0) {
     await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: false });
   } else {
@@ -80,7 +99,7 @@ export async function openExampleWorkspace(ctx: CommandContext, arg?: unknown): 
     const answer = await vscode.window.showInformationMessage(`Copied the example workspace into ${target} (${summary}). Open it?`, { modal: true }, OPEN, NEW_WINDOW);
     if (answer) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: answer === NEW_WINDOW });
   }
-  return { folder: target, written, summary };
+  return result;
 }
 
 async function pickFolder(): Promise<string> {
