@@ -1,4 +1,5 @@
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
+import { withAbsoluteScriptPaths, workspaceOfDeploymentsDir } from '../../src/core/deployment/scriptPaths';
 import { loadDeploymentsDir } from '../../src/core/deployment/validateDeployment';
 import type { RegistrySet } from '../../src/core/registry/registrySet';
 import type { ServerConfig } from '../config';
@@ -83,7 +84,8 @@ export class DeploymentSync {
       this.report(key, `deployment file skipped: ${err.message}`);
     }
     for (const key of [...this.reported.keys()]) if (key !== 'scan' && !seen.has(key)) this.reported.delete(key);
-    return specs.filter((s) => s.servingTool === 'local');
+    const workspace = workspaceOfDeploymentsDir(this.config.deploymentsDir!);
+    return specs.filter((s) => s.servingTool === 'local').map((s) => withAbsoluteScriptPaths(s, workspace));
   }
 
   private async fromRegistry(): Promise<DeploymentSpec[]> {

@@ -5,12 +5,30 @@ import type { ModelVersionInfo } from '../../src/core/registry/modelRegistry';
 import { AdaptiveBatcher, type BatchItem, type BatcherLimits } from '../batching/adaptiveBatcher';
 import { batchKey, concatInputs, splitOutputs } from '../batching/tensorBatching';
 import type { PoolInfo, RunResult, WorkerPool } from '../runtime/workerPool';
-import type { Tensor } from '../tensor/types';
+import type { ScriptInfo, ScriptPool } from '../scripts/scriptPool';
+import { predictionsOf, scriptResultToTensors, tensorsToScriptArg } from '../scripts/scriptValues';
+import type { Tensor, TensorMetadata } from '../tensor/types';
 
-/** One request as the batcher holds it. */
-interface RunItem extends BatchItem {
-  inputs: Tensor[];
-  outputNames: string[];
+/** One request as the batcher holds it: tensors (V2, gRPC), or V1 rows for a predictor script. */
+type RunItem = BatchItem &
+  ({ kind: 'tensors'; inputs: Tensor[]; outputNames: string[] } | { kind: 'rows'; instances: unknown[] });
+
+/** A script host pool with what its script told about itself. */
+export interface ScriptRuntime {
+  pool: ScriptPool;
+  info: ScriptInfo;
+  /** Absolute script path. */
+  scriptPath: string;
+  /** Python scripts: the interpreter, its version and why it was chosen. */
+  interpreter?: { path: string; version: string; source: string };
+}
+
+/** Result of a V1 call on a predictor script: one prediction per row. */
+export interface RowsResult {
+  predictions: unknown[];
+  computeMs: number;
+  queueMs: number;
+  batchRequests: number;
 }
 
 /** A request's result, with the size of the batch it ran in. */
@@ -49,17 +67,26 @@ export class LoadedVersion {
   /** Called when the model turns out not to be batchable (logged by the owner). */
   onNotBatchable: ((why: string) => void) | undefined;
 
+  /** Set when a predictor script serves this version instead of ONNX sessions. */
+  readonly script: ScriptRuntime | undefined;
+  /** Set when a transformer script runs around every request. */
+  transformer: ScriptRuntime | undefined;
+
   constructor(
     /** Name clients use (the deployment name). */
     readonly servedName: string,
     /** Registry entry this version came from. */
     readonly info: ModelVersionInfo,
-    readonly pool: WorkerPool,
+    /** ONNX sessions, or a predictor script's hosts (then `predictor` is set). */
+    readonly pool: WorkerPool | ScriptPool,
+    /** The ONNX signature and provider; for a predictor script, no signature and provider "script". */
     readonly runtime: PoolInfo,
     /** Class labels, when the registry has a labels file. */
     readonly labels: string[] | undefined,
     batcher: BatcherSpec,
+    predictor?: ScriptRuntime,
   ) {
+    this.script = predictor;
     this.batcher = new AdaptiveBatcher<RunItem, VersionRunResult>(batcherLimits(batcher), {
       // A dead pool takes the batch too, to fail it at once rather than hold it forever.
       canStart: () => (pool.idleWorkers > 0 || pool.dead) && pool.queued === 0,
@@ -88,34 +115,95 @@ export class LoadedVersion {
 
   /** Runs one already-validated request; `acquire` must have been called (see ModelManager.acquire). */
   async run(inputs: Tensor[], outputNames: string[]): Promise<VersionRunResult> {
-    const k = this.batchable ? batchKey(inputs, outputNames, this.runtime.inputs) : undefined;
+    // A script has no signature: the request's own dimensions 1… must agree for rows to share a call.
+    const signature: TensorMetadata[] = this.script ? inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [-1, ...t.shape.slice(1)] })) : this.runtime.inputs;
+    const k = this.batchable ? batchKey(inputs, outputNames, signature) : undefined;
     const item: RunItem = k
-      ? { key: k.key, rows: k.rows, inputs, outputNames }
-      : { key: `solo:${this.soloCounter++}`, rows: 1, inputs, outputNames };
+      ? { kind: 'tensors', key: k.key, rows: k.rows, inputs, outputNames }
+      : { kind: 'tensors', key: `solo:${this.soloCounter++}`, rows: inputs[0]?.shape[0] ?? 1, inputs, outputNames };
     const { result, waitedMs } = await this.batcher.submit(item);
-    return { ...result, queueMs: result.queueMs + waitedMs };
+    return { ...(result as VersionRunResult), queueMs: result.queueMs + waitedMs };
+  }
+
+  /** V1 rows (`instances`) to the predictor script's `predict`; batched with other rows when batching is on. */
+  async runRows(instances: unknown[]): Promise<RowsResult> {
+    const item: RunItem = { kind: 'rows', key: this.batchable ? 'rows' : `solo:${this.soloCounter++}`, rows: instances.length, instances };
+    const { result, waitedMs } = await this.batcher.submit(item);
+    return { ...(result as unknown as RowsResult), queueMs: result.queueMs + waitedMs };
   }
 
   private async execute(items: RunItem[]): Promise<(VersionRunResult | Error)[]> {
     const rows = items.map((i) => i.rows);
     const totalRows = rows.reduce((a, b) => a + b, 0);
+    if (this.script) return this.executeScript(items, rows, totalRows);
+    const tensorItems = items as Extract<RunItem, { kind: 'tensors' }>[];
+    const pool = this.pool as WorkerPool;
     if (items.length === 1) {
-      const item = items[0]!;
-      const r = await this.pool.run(item.inputs, item.outputNames);
+      const item = tensorItems[0]!;
+      const r = await pool.run(item.inputs, item.outputNames);
       this.onExecution?.(1, totalRows);
       return [{ ...r, batchRequests: 1 }];
     }
-    const r = await this.pool.run(concatInputs(items.map((i) => i.inputs)), items[0]!.outputNames);
+    const r = await pool.run(concatInputs(tensorItems.map((i) => i.inputs)), tensorItems[0]!.outputNames);
     this.onExecution?.(items.length, totalRows);
     const split = splitOutputs(r.outputs, rows);
     if (split) return split.map((outputs) => ({ outputs, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests: items.length }));
     // Outputs don't follow the batch: this model can't be batched. Run each request alone.
     this.batchable = false;
     this.onNotBatchable?.(`output dimension 0 is not the batch size (${r.outputs.map((o) => `${o.name} ${JSON.stringify(o.shape)}`).join(', ')} for ${totalRows} rows)`);
+    return this.eachAlone(items);
+  }
+
+  /**
+   * One `predict` call for the whole batch, split back by rows. When a batched call fails, each
+   * request is retried alone: only the request that causes the error fails, its batch-mates get
+   * their answers.
+   */
+  private async executeScript(items: RunItem[], rows: number[], totalRows: number): Promise<(VersionRunResult | Error)[]> {
+    if (items.length === 1) return [await this.callPredict(items[0]!).catch((err: Error) => err)];
+    try {
+      const first = items[0]!;
+      const merged: RunItem =
+        first.kind === 'rows'
+          ? { kind: 'rows', key: first.key, rows: totalRows, instances: items.flatMap((i) => (i as Extract<RunItem, { kind: 'rows' }>).instances) }
+          : { kind: 'tensors', key: first.key, rows: totalRows, inputs: concatInputs(items.map((i) => (i as Extract<RunItem, { kind: 'tensors' }>).inputs)), outputNames: first.outputNames };
+      const r = await this.callPredict(merged, items.length);
+      if ('predictions' in r) {
+        let at = 0;
+        return rows.map((n) => {
+          const part = (r as unknown as RowsResult).predictions.slice(at, (at += n));
+          return { ...(r as object), predictions: part } as unknown as VersionRunResult;
+        });
+      }
+      const split = splitOutputs(r.outputs, rows);
+      if (split) return split.map((outputs) => ({ ...r, outputs }));
+    } catch {
+      // retried one by one below, so the failing request is the only one that fails
+    }
+    return this.eachAlone(items);
+  }
+
+  private async callPredict(item: RunItem, batchRequests = 1): Promise<VersionRunResult> {
+    const pool = this.pool as ScriptPool;
+    if (item.kind === 'rows') {
+      const r = await pool.call('predict', [item.instances as never]);
+      this.onExecution?.(batchRequests, item.rows);
+      const predictions = predictionsOf(r.result, item.rows);
+      return { predictions, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests } as unknown as VersionRunResult;
+    }
+    const r = await pool.call('predict', [tensorsToScriptArg(item.inputs)]);
+    this.onExecution?.(batchRequests, item.rows);
+    let outputs = scriptResultToTensors(r.result, item.rows);
+    if (item.outputNames.length > 0) outputs = outputs.filter((o) => item.outputNames.includes(o.name));
+    return { outputs, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests };
+  }
+
+  private eachAlone(items: RunItem[]): Promise<(VersionRunResult | Error)[]> {
     return Promise.all(
       items.map(async (item) => {
         try {
-          const single = await this.pool.run(item.inputs, item.outputNames);
+          if (this.script) return await this.callPredict(item);
+          const single = await (this.pool as WorkerPool).run((item as Extract<RunItem, { kind: 'tensors' }>).inputs, (item as Extract<RunItem, { kind: 'tensors' }>).outputNames);
           this.onExecution?.(1, item.rows);
           return { ...single, batchRequests: 1 };
         } catch (err) {
@@ -150,6 +238,6 @@ export class LoadedVersion {
         };
       });
     }
-    await this.pool.close(timeoutMs);
+    await Promise.all([this.pool.close(timeoutMs), this.transformer?.pool.close(timeoutMs)]);
   }
 }

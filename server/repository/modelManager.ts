@@ -9,8 +9,11 @@ import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
 import type { ModelStatsBook } from '../observability/modelStats';
 import { planProviders } from '../runtime/executionProviders';
-import { WorkerPool } from '../runtime/workerPool';
-import { LoadedVersion } from './loadedVersion';
+import type { PoolEvent } from '../runtime/channelPool';
+import { WorkerPool, type PoolInfo } from '../runtime/workerPool';
+import type { ScriptPool } from '../scripts/scriptPool';
+import { DEFAULT_SCRIPT_TIMEOUT_MS, startScript, type PythonHints, type ScriptLoadContext } from './scriptLoading';
+import { LoadedVersion, type ScriptRuntime } from './loadedVersion';
 
 /** Lifecycle states, named as in the OIP/Triton repository extension. */
 export type DeploymentStateName = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'FAILED';
@@ -30,6 +33,27 @@ export interface DeploymentStatus {
   provider?: string;
   /** UNAVAILABLE only for now: its inference workers died and a replacement is starting. */
   restarting?: boolean;
+  /** The predictor script that serves it, when there is one. */
+  predictor?: ScriptStatus;
+  /** Its transformer script, when there is one. */
+  transformer?: ScriptStatus;
+}
+
+/** A running script as the repository index reports it. */
+export interface ScriptStatus {
+  /** Absolute script path. */
+  script: string;
+  /** Class it serves. */
+  className: string;
+  /** "Python 3.11.2 (/usr/bin/python3)" or "Node 20.20.2 (worker thread)". */
+  runtime: string;
+  /** Python: which rule chose the interpreter (deployment, setting, python-extension, path). */
+  interpreterSource?: string;
+}
+
+function scriptStatus(s: ScriptRuntime | undefined): ScriptStatus | undefined {
+  if (!s) return undefined;
+  return { script: s.scriptPath, className: s.info.className, runtime: s.info.runtime, ...(s.interpreter ? { interpreterSource: s.interpreter.source } : {}) };
 }
 
 interface Entry {
@@ -41,6 +65,8 @@ interface Entry {
   chain: Promise<void>;
   /** Model file + mtime of a version that failed to load; not retried until it changes. */
   failedKey?: string;
+  /** Interpreters the editor knows of, for a Python script whose deployment names none. */
+  python?: PythonHints;
 }
 
 export interface ModelManagerOptions {
@@ -53,6 +79,10 @@ export interface ModelManagerOptions {
   workerScript?: string;
   /** How long a retired version may take to finish its in-flight requests. */
   drainTimeoutMs?: number;
+  /** A script call running longer fails and its host is replaced, ms (default 60 s). */
+  scriptTimeoutMs?: number;
+  /** JS script host entry override (tests). */
+  jsWorkerScript?: string;
 }
 
 /**
@@ -67,12 +97,13 @@ export class ModelManager {
   constructor(private readonly opts: ModelManagerOptions) {}
 
   /** Adds or updates a deployment; resolves when its version is serving or has failed. */
-  apply(spec: DeploymentSpec): Promise<void> {
+  apply(spec: DeploymentSpec, python?: PythonHints): Promise<void> {
     let entry = this.entries.get(spec.name);
     if (!entry) {
       entry = { spec, state: 'LOADING', chain: Promise.resolve() };
       this.entries.set(spec.name, entry);
     }
+    if (python) entry.python = python;
     const e = entry;
     e.chain = e.chain.then(() => this.reconcile(e, spec, true));
     return e.chain;
@@ -126,6 +157,8 @@ export class ModelManager {
       ...(reason ? { reason } : {}),
       ...(lost && e.current?.pool.restartingAll ? { restarting: true } : {}),
       ...(e.current ? { provider: e.current.runtime.provider } : {}),
+      ...(e.current?.script ? { predictor: scriptStatus(e.current.script) } : {}),
+      ...(e.current?.transformer ? { transformer: scriptStatus(e.current.transformer) } : {}),
     };
   }
 
@@ -198,7 +231,7 @@ export class ModelManager {
       return;
     }
     const current = e.current;
-    const key = await fileKey(info);
+    const key = `${await fileKey(info)}#${await scriptsKey(spec)}`;
     const runtimeChanged = explicit && current !== undefined && runtimeSettingsDiffer(previousSpec, spec);
     // Applying a deployment again loads afresh a version whose pool lost all its workers (not on polls: no loop).
     const reloadDead = explicit && current !== undefined && current.pool.dead;
@@ -213,7 +246,7 @@ export class ModelManager {
     else logger.info(`loading version ${info.version} of model "${info.model}"`, { deployment: spec.name });
     if (!current) e.state = 'LOADING';
     try {
-      const next = await this.load(spec, info, key);
+      const next = await this.load(spec, info, key, e.python);
       if (this.entries.get(spec.name) !== e) {
         await next.pool.close();
         return;
@@ -254,30 +287,51 @@ export class ModelManager {
     if (log) this.opts.logger.error(e.current ? e.reason! : `failed: ${reason}`, { deployment: e.spec.name });
   }
 
-  private async load(spec: DeploymentSpec, info: ModelVersionInfo, key: string): Promise<LoadedVersion> {
-    // ONNX serving needs an .onnx file; a version without one is for predictor scripts only.
-    if (info.modelFile === undefined) {
-      throw new Error(`version ${info.version} of model "${info.model}" has no .onnx file (files: ${info.files.join(', ')}); serve it with a predictor script (modelServer "script")`);
+  private async load(spec: DeploymentSpec, info: ModelVersionInfo, key: string, python?: PythonHints): Promise<LoadedVersion> {
+    const scriptCtx: ScriptLoadContext = { logger: this.opts.logger, callTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS, ...(python ? { python } : {}), ...(this.opts.jsWorkerScript ? { jsWorkerScript: this.opts.jsWorkerScript } : {}) };
+    let pool: WorkerPool | ScriptPool;
+    let runtime: PoolInfo;
+    let predictor: ScriptRuntime | undefined;
+    if (spec.modelServer === 'script') {
+      predictor = await startScript(spec, info, 'predictor', scriptCtx);
+      pool = predictor.pool;
+      runtime = { provider: 'script', fallbacks: [], inputs: [], outputs: [], loadMs: predictor.info.loadMs };
+    } else {
+      // ONNX serving needs an .onnx file; a version without one is for predictor scripts only.
+      if (info.modelFile === undefined) {
+        throw new Error(`version ${info.version} of model "${info.model}" has no .onnx file (files: ${info.files.join(', ')}); serve it with a predictor script (modelServer "script")`);
+      }
+      const instances = spec.resources.instances;
+      ({ pool, info: runtime } = await WorkerPool.start({
+        modelFile: info.modelFile,
+        instances,
+        providers: planProviders(spec.resources),
+        // Sessions share the cores: more instances, fewer threads each.
+        intraOpThreads: Math.max(1, Math.floor(this.cores / instances)),
+        ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
+      }));
+      for (const f of runtime.fallbacks) {
+        this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
+      }
     }
-    const instances = spec.resources.instances;
-    const providers = planProviders(spec.resources);
-    const { pool, info: runtime } = await WorkerPool.start({
-      modelFile: info.modelFile,
-      instances,
-      providers,
-      // Sessions share the cores: more instances, fewer threads each.
-      intraOpThreads: Math.max(1, Math.floor(this.cores / instances)),
-      ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
-    });
-    pool.onEvent = (ev) => {
+    let transformer: ScriptRuntime | undefined;
+    if (spec.transformer.script !== undefined) {
+      try {
+        transformer = await startScript(spec, info, 'transformer', scriptCtx);
+      } catch (err) {
+        await pool.close(0);
+        throw err;
+      }
+    }
+    const what = predictor ? 'script host' : 'inference worker';
+    const onEvent = (ev: PoolEvent): void => {
       const at = { deployment: spec.name };
-      if (ev.type === 'worker-lost') this.opts.logger.error(`inference worker of version ${info.version} lost (${ev.reason}); ${ev.workers} left, a replacement starts in ${ev.restartInMs} ms`, at);
-      else if (ev.type === 'worker-restarted') this.opts.logger.info(`inference worker of version ${info.version} replaced; ${ev.workers} running`, at);
-      else this.opts.logger.error(`inference workers of version ${info.version} died ${ev.losses} times in a row; no longer restarted; ${ev.workers > 0 ? `${ev.workers} still serving` : 'requests fail until the deployment is loaded again'} (last: ${ev.reason})`, at);
+      if (ev.type === 'worker-lost') this.opts.logger.error(`${what} of version ${info.version} lost (${ev.reason}); ${ev.workers} left, a replacement starts in ${ev.restartInMs} ms`, at);
+      else if (ev.type === 'worker-restarted') this.opts.logger.info(`${what} of version ${info.version} replaced; ${ev.workers} running`, at);
+      else this.opts.logger.error(`${what}s of version ${info.version} died ${ev.losses} times in a row; no longer restarted; ${ev.workers > 0 ? `${ev.workers} still serving` : 'requests fail until the deployment is loaded again'} (last: ${ev.reason})`, at);
     };
-    for (const f of runtime.fallbacks) {
-      this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
-    }
+    pool.onEvent = onEvent;
+    if (transformer) transformer.pool.onEvent = onEvent;
     for (const gap of localServingGaps(spec)) this.opts.logger.warn(gap, { deployment: spec.name });
     let labels: string[] | undefined;
     try {
@@ -285,7 +339,8 @@ export class ModelManager {
     } catch (err) {
       this.opts.logger.warn(`labels not read: ${(err as Error).message}`, { deployment: spec.name });
     }
-    const loaded = new LoadedVersion(spec.name, info, pool, runtime, labels, spec.batcher);
+    const loaded = new LoadedVersion(spec.name, info, pool, runtime, labels, spec.batcher, predictor);
+    loaded.transformer = transformer;
     loaded.loadKey = key;
     const { metrics, stats, logger } = this.opts;
     loaded.onExecution = (requests, rows) => {
@@ -303,7 +358,16 @@ export class ModelManager {
 }
 
 function runtimeSettingsDiffer(a: DeploymentSpec, b: DeploymentSpec): boolean {
-  return JSON.stringify(a.resources) !== JSON.stringify(b.resources) || a.modelServer !== b.modelServer;
+  const runtimeOf = (s: DeploymentSpec): string => JSON.stringify([s.resources, s.modelServer, s.predictor, s.transformer]);
+  return runtimeOf(a) !== runtimeOf(b);
+}
+
+/** Scripts a deployment runs: their changes reload it like a new model file. */
+async function scriptsKey(spec: DeploymentSpec): Promise<string> {
+  const { stat } = await import('node:fs/promises');
+  const files = [spec.modelServer === 'script' ? spec.predictor.script : undefined, spec.transformer.script].filter((f): f is string => f !== undefined);
+  const parts = await Promise.all(files.map((f) => stat(f).then((s) => `${f}|${s.size}|${s.mtimeMs}`, () => `${f}|missing`)));
+  return parts.join(';');
 }
 
 /** Identity of a version's files: a rewritten model.onnx in place counts as a new load. */

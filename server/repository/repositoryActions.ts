@@ -4,6 +4,7 @@ import { InferenceError, invalidArgument, notFound } from '../errors';
 import type { ServerContext } from '../serverContext';
 import { defaultDeploymentFor } from './defaultDeployment';
 import type { DeploymentStatus } from './modelManager';
+import type { PythonHints } from './scriptLoading';
 
 /**
  * The repository "load" action shared by REST and gRPC: with a deployment spec it adds or changes
@@ -11,7 +12,7 @@ import type { DeploymentStatus } from './modelManager';
  * model of that name with defaults. Resolves when it serves; a failed load is INVALID_ARGUMENT
  * with the reason (Triton answers a failed load the same way).
  */
-export async function loadModel(ctx: ServerContext, name: string, rawSpec: unknown, what = "the URL's model"): Promise<DeploymentStatus> {
+export async function loadModel(ctx: ServerContext, name: string, rawSpec: unknown, what = "the URL's model", python?: PythonHints): Promise<DeploymentStatus> {
   let spec: DeploymentSpec;
   if (rawSpec !== undefined) {
     try {
@@ -24,7 +25,7 @@ export async function loadModel(ctx: ServerContext, name: string, rawSpec: unkno
   } else {
     spec = ctx.manager.spec(name) ?? (await defaultForRegistryModel(ctx, name));
   }
-  await ctx.manager.apply(spec);
+  await ctx.manager.apply(spec, python);
   const status = ctx.manager.status(name)!;
   if (status.state !== 'READY') {
     throw new InferenceError('invalid-argument', `failed to load model "${name}": ${status.reason ?? status.state}`);

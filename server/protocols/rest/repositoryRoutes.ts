@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { ServerContext } from '../../serverContext';
 import type { DeploymentStatus } from '../../repository/modelManager';
 import { loadModel } from '../../repository/repositoryActions';
+import type { PythonHints } from '../../repository/scriptLoading';
 import { handle } from './middleware';
 import { parseJsonBody, pathParam } from './requestParsing';
 
@@ -21,7 +22,7 @@ export function addRepositoryRoutes(router: Router, ctx: ServerContext): void {
     const rawBody = req.body as Buffer | undefined;
     const body = rawBody && rawBody.length > 0 ? (parseJsonBody(rawBody) as Record<string, unknown> | null) : undefined;
     const raw = body?.deployment ?? (body?.parameters as Record<string, unknown> | undefined)?.deployment;
-    res.json(indexEntry(await loadModel(ctx, name, raw)));
+    res.json(indexEntry(await loadModel(ctx, name, raw, undefined, pythonHintsOf(body?.python))));
   }));
 
   router.post('/v2/repository/models/:model/unload', handle(async (req, res) => {
@@ -41,5 +42,17 @@ function indexEntry(s: DeploymentStatus): Record<string, unknown> {
     ...(s.reason ? { reason: s.reason } : {}),
     ...(s.provider ? { provider: s.provider } : {}),
     ...(s.restarting ? { restarting: true } : {}),
+    ...(s.predictor ? { predictor: s.predictor } : {}),
+    ...(s.transformer ? { transformer: s.transformer } : {}),
   };
+}
+
+/** `{"python": {"setting": …, "extensionInterpreter": …}}` of a load request: interpreters the editor knows of. */
+function pythonHintsOf(raw: unknown): PythonHints | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+  const setting = str(r.setting);
+  const extensionInterpreter = str(r.extensionInterpreter);
+  return { ...(setting ? { setting } : {}), ...(extensionInterpreter ? { extensionInterpreter } : {}) };
 }

@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import type { Router } from 'express';
 import { invalidArgument } from '../../errors';
 import type { ServerContext } from '../../serverContext';
-import { decodeV1Request, encodeV1Response } from '../../tensor/v1Codec';
 import { handle } from './middleware';
 import { parseJsonBody, pathParam } from './requestParsing';
 
@@ -27,15 +26,13 @@ export function addV1Routes(router: Router, ctx: ServerContext): void {
     const verb = colon < 0 ? '' : segment.slice(colon + 1);
     const model = colon < 0 ? segment : segment.slice(0, colon);
     ctx.inference.checkServed(model); // 404 before any check of the verb or the body
-    if (verb !== 'predict') {
-      throw invalidArgument(`unsupported V1 verb "${verb || segment}": use POST /v1/models/<name>:predict`);
+    if (verb !== 'predict' && verb !== 'classify' && verb !== 'regress') {
+      throw invalidArgument(`unsupported V1 verb "${verb || segment}": use POST /v1/models/<name>:predict (or :classify / :regress with a legacy Predict script)`);
     }
-    const target = ctx.inference.target(model);
-    const inputs = decodeV1Request(parseJsonBody(req.body), target.runtime.inputs);
-    const result = await ctx.inference.infer(
-      { model, requestId: res.locals.requestId as string, protocol: 'v1-rest', inputs },
+    const answer = await ctx.inference.predictV1(
+      { model, verb, requestId: res.locals.requestId as string, body: parseJsonBody(req.body) },
       started,
     );
-    res.json(encodeV1Response(result.outputs));
+    res.json(answer.body);
   }));
 }

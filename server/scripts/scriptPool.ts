@@ -1,0 +1,154 @@
+import * as path from 'node:path';
+import { InferenceError } from '../errors';
+import { ChannelPool, type PoolChannel, type PoolDriver, type PoolRunResult } from '../runtime/channelPool';
+import { spawnJsHost } from './js/jsHost';
+import { pipInstallHint } from './python/findPython';
+import { spawnPythonHost } from './python/pythonProcess';
+import type { ScriptLogLevel, ScriptRequest, ScriptResponse, ScriptRole, ScriptValue } from './scriptProtocol';
+
+/** Script file extensions and the host that runs them. */
+export type ScriptLanguage = 'python' | 'js';
+
+/** The host a script file needs, from its extension; undefined for files no host runs. */
+export function scriptLanguageOf(file: string): ScriptLanguage | undefined {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.py') return 'python';
+  if (['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].includes(ext)) return 'js';
+  return undefined;
+}
+
+/** What a pool of script hosts runs and how. */
+export interface ScriptPoolOptions {
+  /** Absolute script path. */
+  scriptPath: string;
+  role: ScriptRole;
+  /** Environment variables for the script (MODEL_FILES_PATH, …). */
+  env: Record<string, string>;
+  /** Python scripts: the interpreter. */
+  interpreter?: string;
+  /** Hosts (processes or threads) to run. */
+  instances: number;
+  /** A call running longer fails and its host is replaced. */
+  callTimeoutMs: number;
+  /** Each line the script prints or logs. */
+  onLog: (level: ScriptLogLevel, message: string, source: string) => void;
+  /** JS host entry override (tests). */
+  jsWorkerScript?: string;
+}
+
+/** What a loaded script told about itself. */
+export interface ScriptInfo {
+  className: string;
+  methods: string[];
+  asyncMethods: string[];
+  /** "Python 3.11.2 (/usr/bin/python3)" or "Node 20.20.2 (worker thread)". */
+  runtime: string;
+  numpy: boolean;
+  loadMs: number;
+}
+
+interface ScriptCall {
+  method: string;
+  args: ScriptValue[];
+}
+
+/** How long a host asked to exit may take before it is ended. */
+const STOP_GRACE_MS = 2_000;
+
+/** Why a script failed to load, as a deployment reason: what, where, and what to do. */
+function loadFailure(msg: Extract<ScriptResponse, { type: 'load-failed' }>, opts: ScriptPoolOptions): InferenceError {
+  const where = msg.location ? ` (${msg.location.file}${msg.location.line !== undefined ? `:${msg.location.line}` : ''})` : '';
+  let hint = '';
+  if (msg.missingModule) {
+    hint = opts.interpreter
+      ? `; the interpreter is ${opts.interpreter}: install it with ${pipInstallHint(opts.interpreter, msg.missingModule)}`
+      : `; install it beside the script (npm install ${msg.missingModule})`;
+  }
+  return new InferenceError('unavailable', `${opts.role} script ${path.basename(opts.scriptPath)} failed to load: ${msg.message}${where}${hint}`);
+}
+
+function scriptDriver(opts: ScriptPoolOptions): PoolDriver<ScriptCall, ScriptValue, ScriptInfo> {
+  const language = scriptLanguageOf(opts.scriptPath);
+  const name = path.basename(opts.scriptPath);
+  return {
+    noun: 'script host',
+    jobTimeoutMs: opts.callTimeoutMs,
+    spawn: (): PoolChannel => {
+      if (language === 'python') {
+        if (!opts.interpreter) throw new Error('no Python interpreter was chosen');
+        return spawnPythonHost(opts.interpreter) as unknown as PoolChannel;
+      }
+      if (language === 'js') return spawnJsHost(opts.jsWorkerScript ? { workerScript: opts.jsWorkerScript } : {}) as unknown as PoolChannel;
+      throw new Error(`${name}: no host runs this kind of file (expected .py, .js, .mjs, .cjs or .ts)`);
+    },
+    loadMessage: (): ScriptRequest => ({ type: 'load', scriptPath: opts.scriptPath, role: opts.role, env: opts.env, cwd: path.dirname(opts.scriptPath) }),
+    loadOutcome: (msg: ScriptResponse) => {
+      if (msg.type === 'loaded') {
+        return { info: { className: msg.className, methods: msg.methods, asyncMethods: msg.asyncMethods, runtime: msg.runtime, numpy: msg.numpy, loadMs: msg.loadMs } };
+      }
+      if (msg.type === 'load-failed') {
+        if (msg.traceback) opts.onLog('error', msg.traceback, name);
+        return { error: loadFailure(msg, opts) };
+      }
+      return undefined;
+    },
+    request: (id, job) => ({ msg: { type: 'call', id, method: job.method, args: job.args } satisfies ScriptRequest }),
+    reply: (msg: ScriptResponse) => {
+      if (msg.type === 'result') return { id: msg.id, result: msg.value, computeMs: msg.computeMs };
+      if (msg.type === 'error') {
+        if (msg.traceback) opts.onLog('error', msg.traceback, name);
+        return { id: msg.id, error: new ScriptCallError(msg.exception, msg.message, `${name}`) };
+      }
+      return undefined;
+    },
+    other: (msg: ScriptResponse) => {
+      if (msg.type === 'log') opts.onLog(msg.level, msg.message, msg.logger ? `${name} ${msg.logger}` : name);
+    },
+    stop: async (channel) => {
+      // Asked first: a JS host inside onnxruntime's session.run must not be ended mid-call.
+      const exited = new Promise<void>((resolve) => channel.on('exit', () => resolve()));
+      try {
+        channel.postMessage({ type: 'close' } satisfies ScriptRequest);
+      } catch {
+        /* already gone */
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+      if ((await Promise.race([exited, late])) === 'late') await channel.terminate();
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** An exception a script raised in a call: the request fails with its class and message. */
+export class ScriptCallError extends InferenceError {
+  constructor(
+    readonly exception: string,
+    readonly detail: string,
+    script: string,
+  ) {
+    super('internal', `${script} raised ${exception}: ${detail}`);
+  }
+}
+
+/** N script hosts (processes or worker threads) running one predictor or transformer script. */
+export class ScriptPool extends ChannelPool<ScriptCall, ScriptValue, ScriptInfo> {
+  private constructor(
+    driver: PoolDriver<ScriptCall, ScriptValue, ScriptInfo>,
+    instances: number,
+    readonly scriptPath: string,
+  ) {
+    super(driver, instances);
+  }
+
+  /** Starts the hosts; resolves once every one has loaded the script, rejects with the first load failure. */
+  static async start(opts: ScriptPoolOptions): Promise<{ pool: ScriptPool; info: ScriptInfo }> {
+    const { pool, infos } = await ChannelPool.startPool<ScriptInfo, ScriptPool>(new ScriptPool(scriptDriver(opts), opts.instances, opts.scriptPath));
+    return { pool, info: { ...infos[0]!, loadMs: Math.max(...infos.map((i) => i.loadMs)) } };
+  }
+
+  /** Calls a method of the script's instance on the next free host. */
+  call(method: string, args: ScriptValue[]): Promise<PoolRunResult<ScriptValue>> {
+    return this.runJob({ method, args });
+  }
+}
