@@ -2,12 +2,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DeploymentSpec } from '../core/deployment/deploymentSpec';
 import { DeploymentSpecError, loadDeploymentsDir, saveDeployment } from '../core/deployment/validateDeployment';
-import type { RepositoryEntry } from '../core/server/serverClient';
+import type { RepositoryEntry, ScriptEntry } from '../core/server/serverClient';
 import { Disposable } from '../common/lifecycle';
 import { UserFacingError } from '../common/errors';
 import type { ModelDeckOutput } from '../logs/output';
 import type { LocalServer } from './localServer';
 import { requireTrust } from './trust';
+import { pythonHintsFor } from './pythonInterpreter';
+import { withAbsoluteScriptPaths } from '../core/deployment/scriptPaths';
 
 import { deploymentState, type DeploymentStateName } from '../core/deployment/deploymentState';
 
@@ -27,6 +29,10 @@ export interface DeploymentView {
   /** The deployment file. */
   file: string;
   folder: vscode.WorkspaceFolder;
+  /** The predictor script serving it (running only). */
+  predictor?: ScriptEntry;
+  /** Its transformer script (running only). */
+  transformer?: ScriptEntry;
 }
 
 /** The deployments folder of a workspace folder. */
@@ -103,7 +109,7 @@ export class DeploymentService extends Disposable {
     for (const f of next) {
       const old = before.get(f.spec.name);
       if (old !== undefined && old !== JSON.stringify(f.spec) && this.wantsRunning(f.spec.name) && this.server.running) {
-        void this.track(this.load(f.spec, 'updating'));
+        void this.track(this.load(f, 'updating'));
       }
     }
   }
@@ -138,7 +144,7 @@ export class DeploymentService extends Disposable {
     return this.track(
       (async () => {
         await this.setWanted(name, true);
-        await this.load(f.spec, 'starting');
+        await this.load(f, 'starting');
         const v = this.get(name)!;
         if (v.state === 'failed') throw new UserFacingError(`deployment "${name}" failed to start: ${v.reason}`);
         return v;
@@ -162,13 +168,16 @@ export class DeploymentService extends Disposable {
     );
   }
 
-  private async load(spec: DeploymentSpec, state: 'starting' | 'updating'): Promise<void> {
+  private async load(f: { spec: DeploymentSpec; folder: vscode.WorkspaceFolder }, state: 'starting' | 'updating'): Promise<void> {
+    // Script paths in the file are relative to its workspace folder; the server gets them absolute.
+    const spec = withAbsoluteScriptPaths(f.spec, f.folder.uri.fsPath);
     this.transient.set(spec.name, { state });
     this.failures.delete(spec.name);
     this.changed.fire();
     try {
       const client = await this.server.ensureRunning();
-      const entry = await client.load(spec);
+      const usesScripts = spec.modelServer === 'script' || spec.transformer.script !== undefined;
+      const entry = await client.load(spec, usesScripts ? await pythonHintsFor(f.folder) : undefined);
       this.index.set(spec.name, entry);
       this.output.info(`deployment "${spec.name}" ${state === 'updating' ? 'updated' : 'running'}: version ${entry.version} on ${entry.provider}`);
     } catch (err) {
@@ -184,7 +193,7 @@ export class DeploymentService extends Disposable {
   async restoreRunning(): Promise<void> {
     const wanted = this.files.filter((f) => this.wantsRunning(f.spec.name) && f.spec.servingTool === 'local');
     if (wanted.length === 0 || !vscode.workspace.isTrusted) return;
-    await Promise.all(wanted.map((f) => this.load(f.spec, 'starting')));
+    await Promise.all(wanted.map((f) => this.load(f, 'starting')));
   }
 
   private wantsRunning(name: string): boolean {
@@ -240,7 +249,8 @@ export class DeploymentService extends Disposable {
       ...(failure ? { failure } : {}),
       ...(entry ? { entry } : {}),
     });
-    return { name, model: f.spec.model.name, spec: f.spec, file: f.file, folder: f.folder, ...state };
+    const scripts = { ...(entry?.predictor ? { predictor: entry.predictor } : {}), ...(entry?.transformer ? { transformer: entry.transformer } : {}) };
+    return { name, model: f.spec.model.name, spec: f.spec, file: f.file, folder: f.folder, ...state, ...scripts };
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { externalGrpcAddressNow, externalUrlNow, onDidResolveExternalUrl } from '../common/externalUrl';
 import { describeVersionSelector } from '../core/deployment/deploymentSpec';
+import type { ScriptEntry } from '../core/server/serverClient';
 import type { DeploymentSpecError } from '../core/deployment/validateDeployment';
 import type { DeploymentService, DeploymentStateName, DeploymentView } from '../services/deploymentService';
 import type { KServeService } from '../services/kserveService';
@@ -9,6 +11,7 @@ import { KServeNodes, type KServeNode } from './kserveNodes';
 export type DeploymentsNode =
   | { kind: 'deployment'; name: string }
   | { kind: 'endpoint'; deployment: string; label: string; url: string }
+  | { kind: 'script'; deployment: string; label: 'Predictor' | 'Transformer'; entry: ScriptEntry }
   | { kind: 'problem'; error: DeploymentSpecError }
   | KServeNode;
 
@@ -68,12 +71,14 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     const grpc = d.grpcUrl && externalGrpcAddressNow(d.grpcUrl);
     if (rest) out.push({ kind: 'endpoint', deployment: d.name, label: 'REST', url: rest });
     if (grpc) out.push({ kind: 'endpoint', deployment: d.name, label: 'gRPC', url: grpc });
+    if (d.predictor) out.push({ kind: 'script', deployment: d.name, label: 'Predictor', entry: d.predictor });
+    if (d.transformer) out.push({ kind: 'script', deployment: d.name, label: 'Transformer', entry: d.transformer });
     return out;
   }
 
   getParent(node: DeploymentsNode): DeploymentsNode | undefined {
     if (isKServeNode(node)) return this.kserve?.parent(node);
-    return node.kind === 'endpoint' ? this.node(node.deployment) : undefined;
+    return node.kind === 'endpoint' || node.kind === 'script' ? this.node(node.deployment) : undefined;
   }
 
   getTreeItem(node: DeploymentsNode): vscode.TreeItem {
@@ -92,6 +97,18 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
       item.tooltip = `Click to copy ${node.url}`;
       item.command = { command: 'modeldeck.copyText', title: 'Copy', arguments: [node.url] };
       item.contextValue = 'endpoint';
+      return item;
+    }
+    if (node.kind === 'script') {
+      // "Predictor: predictor.py · Python 3.11.2 (/usr/bin/python3)": which file and which interpreter serve.
+      const item = new vscode.TreeItem(`${node.label}: ${path.basename(node.entry.script)}`, vscode.TreeItemCollapsibleState.None);
+      item.description = node.entry.runtime;
+      item.tooltip = new vscode.MarkdownString(
+        [`**${node.entry.className}** in ${node.entry.script}`, `Runs on ${node.entry.runtime}${node.entry.interpreterSource ? ` (interpreter chosen by ${node.entry.interpreterSource})` : ''}`, 'Saving the script reloads the deployment.'].join('\n\n'),
+      );
+      item.iconPath = new vscode.ThemeIcon(node.entry.script.endsWith('.py') ? 'symbol-class' : 'symbol-method');
+      item.command = { command: 'vscode.open', title: 'Open Script', arguments: [vscode.Uri.file(node.entry.script)] };
+      item.contextValue = 'script';
       return item;
     }
     const d = this.deployments.get(node.name);
@@ -138,6 +155,8 @@ function tooltip(d: DeploymentView): vscode.MarkdownString {
   const grpc = d.grpcUrl && externalGrpcAddressNow(d.grpcUrl);
   if (rest) lines.push(`REST: ${rest}`);
   if (grpc) lines.push(`gRPC: ${grpc}`);
+  if (d.spec.predictor.script) lines.push(`Predictor script: ${d.predictor ? `${d.predictor.script} on ${d.predictor.runtime}` : d.spec.predictor.script}`);
+  if (d.spec.transformer.script) lines.push(`Transformer script: ${d.transformer ? `${d.transformer.script} on ${d.transformer.runtime}` : d.spec.transformer.script}`);
   if (d.reason) lines.push(`Reason: ${d.reason}`);
   lines.push(`File: ${d.file}`);
   return new vscode.MarkdownString(lines.join('\n\n'));

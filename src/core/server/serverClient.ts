@@ -1,6 +1,23 @@
 import type { DeploymentSpec } from '../deployment/deploymentSpec';
 
 /** A deployment as the server's repository index reports it. */
+/** Interpreters the editor knows of (the setting, the Python extension's), sent with a load. */
+export interface PythonHints {
+  setting?: string;
+  extensionInterpreter?: string;
+}
+
+/** A running predictor or transformer script as the server reports it. */
+export interface ScriptEntry {
+  /** Absolute script path. */
+  script: string;
+  className: string;
+  /** "Python 3.11.2 (/usr/bin/python3)" or "Node 20.20.2 (worker thread)". */
+  runtime: string;
+  /** Python: deployment | setting | python-extension | path. */
+  interpreterSource?: string;
+}
+
 export interface RepositoryEntry {
   name: string;
   model: string;
@@ -8,6 +25,10 @@ export interface RepositoryEntry {
   state: 'LOADING' | 'READY' | 'UNAVAILABLE' | 'FAILED';
   reason?: string;
   provider?: string;
+  /** The predictor script serving it, if any. */
+  predictor?: ScriptEntry;
+  /** Its transformer script, if any. */
+  transformer?: ScriptEntry;
   /** With UNAVAILABLE: its inference workers died and a replacement is starting. */
   restarting?: boolean;
 }
@@ -52,9 +73,12 @@ export class ServerClient {
     return this.request<RepositoryEntry[]>('POST', '/v2/repository/index', {});
   }
 
-  /** Adds or updates a deployment; resolves when it is serving, rejects with the load failure. */
-  load(spec: DeploymentSpec): Promise<RepositoryEntry> {
-    return this.request<RepositoryEntry>('POST', `/v2/repository/models/${encodeURIComponent(spec.name)}/load`, { deployment: spec });
+  /**
+   * Adds or updates a deployment; resolves when it is serving, rejects with the load failure.
+   * `python`: interpreters the editor knows of, for a Python script whose deployment names none.
+   */
+  load(spec: DeploymentSpec, python?: PythonHints): Promise<RepositoryEntry> {
+    return this.request<RepositoryEntry>('POST', `/v2/repository/models/${encodeURIComponent(spec.name)}/load`, { deployment: spec, ...(python ? { python } : {}) });
   }
 
   unload(name: string): Promise<unknown> {
