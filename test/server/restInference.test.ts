@@ -65,10 +65,12 @@ describe('REST: Open Inference Protocol V2 and KServe V1 on the example registry
     assert.deepEqual(versioned.body, res.body);
   });
 
-  it('reports model readiness, with and without a version', async () => {
+  it('reports model readiness, with and without a version (404 for a version not served)', async () => {
     assert.equal((await getJson(`${server.url}/v2/models/iris/ready`)).status, 200);
     assert.equal((await getJson(`${server.url}/v2/models/iris/versions/2/ready`)).status, 200);
-    assert.equal((await getJson(`${server.url}/v2/models/iris/versions/1/ready`)).status, 503);
+    const v1 = await getJson(`${server.url}/v2/models/iris/versions/1/ready`);
+    assert.equal(v1.status, 404);
+    assert.equal(v1.body.error, 'version 1 of model "iris" is not served (serving version 2)');
     assert.equal((await getJson(`${server.url}/v2/models/nope/ready`)).status, 404);
   });
 
