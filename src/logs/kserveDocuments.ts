@@ -93,8 +93,13 @@ export class KServeDocuments implements vscode.TextDocumentContentProvider, vsco
     this.changed.fire(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== 'markdown') await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
-    const beside = besideOrActive() === vscode.ViewColumn.Beside;
-    await vscode.commands.executeCommand(beside ? 'markdown.showPreviewToSide' : 'markdown.showPreview', uri);
+    const column = besideOrActive();
+    try {
+      await vscode.commands.executeCommand(column === vscode.ViewColumn.Beside ? 'markdown.showPreviewToSide' : 'markdown.showPreview', uri);
+    } catch {
+      // The built-in Markdown extension is disabled: the source is still readable.
+      await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false });
+    }
     return uri;
   }
 
