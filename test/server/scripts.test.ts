@@ -34,6 +34,8 @@ const V2 = (rows: number[][], name = 'x') => ({ inputs: [{ name, shape: [rows.le
 describe('predictor and transformer scripts in the local server', () => {
   let server: ServerProcess;
   let ws: string;
+  let registryRoot: string;
+  const registryOf = (_s: ServerProcess): string => registryRoot;
   let client: GrpcClient;
   before(async () => {
     const setup = await workspace([
@@ -44,8 +46,10 @@ describe('predictor and transformer scripts in the local server', () => {
       { name: 'iris-t', model: { name: 'iris', version: 2 }, transformer: { script: 'scripts/iris_transformer.py' }, predictor: { environment: PYTHON } },
       { name: 'doubler', model: { name: 'summer' }, modelServer: 'script', predictor: { script: 'scripts/echoPredictor.ts' } },
       { name: 'onnx-on-pickle', model: { name: 'summer' } },
+      { name: 'envs', model: { name: 'summer', version: 1 }, modelServer: 'script', predictor: { script: 'scripts/envcheck/env_predictor.py', environment: PYTHON } },
     ]);
     ws = setup.ws;
+    registryRoot = setup.registry;
     server = await startServerProcess(['--deployments', path.join(ws, '.modeldeck', 'deployments'), '--registry', setup.registry, '--log-level', 'debug']);
     client = openGrpcClient(server.grpcPort!);
   });
@@ -76,8 +80,35 @@ describe('predictor and transformer scripts in the local server', () => {
     assert.deepEqual(reply.outputs[0].contents.fp64_contents, [0.75]);
   });
 
-  it('gives scripts the Hopsworks environment', async () => {
-    // The legacy form exposes any public method through :classify/:regress only; ask the predictor directly over V1 verbs of a script that has env().
+  it('gives scripts the Hopsworks environment, their folder as working directory and on the import path', async () => {
+    const res = await postJson(`${server.url}/v1/models/envs:predict`, { instances: [[0]] });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const script = path.join(ws, 'scripts', 'envcheck', 'env_predictor.py');
+    const modelDir = path.join(registryOf(server), "summer", "1");
+    assert.deepEqual(res.body.predictions[0], {
+      MODEL_FILES_PATH: modelDir,
+      ARTIFACT_FILES_PATH: modelDir,
+      DEPLOYMENT_NAME: 'envs',
+      DEPLOYMENT_VERSION: '1',
+      MODEL_NAME: 'summer',
+      MODEL_VERSION: '1',
+      ARTIFACT_VERSION: '1',
+      SCRIPT_PATH: script,
+      SCRIPT_NAME: 'env_predictor.py',
+      IS_PREDICTOR: 'true',
+      IS_TRANSFORMER: 'false',
+      cwd: path.dirname(script),
+      helper: 'helper beside the script',
+    });
+  });
+
+  it('describes a script deployment in its metadata and the repository index', async () => {
+    const meta = await getJson(`${server.url}/v2/models/summer`);
+    assert.equal(meta.body.platform, 'python_script');
+    assert.deepEqual(meta.body.inputs, []);
+    assert.equal(meta.body.parameters.predictor_script.class_name, 'Predictor');
+    assert.equal(meta.body.parameters.predictor_script.path, path.join(ws, 'scripts', 'sum_predictor.py'));
+    assert.equal((await getJson(`${server.url}/v2/models/doubler`)).body.platform, 'js_script');
     const index = await getJson(`${server.url}/v2/repository/index`);
     const summer = index.body.find((e: any) => e.name === 'summer');
     assert.equal(summer.state, 'READY');

@@ -9,6 +9,7 @@ import type { ModelInferRequestMessage, ModelInferResponseMessage } from './grpc
 import { decodeGrpcInputs, encodeGrpcOutputs, parameterValues } from './grpcTensorCodec';
 import { repositoryHandlers } from './repositoryHandlers';
 import { unary } from './unaryCalls';
+import { modelMetadata } from '../modelMetadata';
 import type { InflightCalls } from './unaryCalls';
 
 /** Request ids we log as given; others are replaced (same rule as REST's x-request-id). */
@@ -55,14 +56,7 @@ export function inferenceServiceHandlers(ctx: ServerContext, inflight: InflightC
       'ModelMetadata',
       (req, info) => {
         info.deployment = req.name;
-        const v = ctx.inference.target(req.name, parseModelVersion(req.version));
-        return {
-          name: v.servedName,
-          versions: [String(v.version)],
-          platform: 'onnxruntime_onnx',
-          inputs: v.runtime.inputs,
-          outputs: v.runtime.outputs,
-        };
+        return modelMetadata(ctx.inference.target(req.name, parseModelVersion(req.version)));
       },
       logger,
       inflight,

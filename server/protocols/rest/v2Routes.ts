@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { ServerContext } from '../../serverContext';
 import { handle } from './middleware';
+import { modelMetadata, scriptParameters } from '../modelMetadata';
 import { optionalPathParam, parseVersionParam, pathParam } from './requestParsing';
 import { inferV2 } from './v2Infer';
 
@@ -35,18 +36,15 @@ export function addV2Routes(router: Router, ctx: ServerContext): void {
 
   const metadata = handle((req, res) => {
     const v = ctx.inference.target(pathParam(req, 'model'), parseVersionParam(optionalPathParam(req, 'version')));
-    const { runtime } = v;
     res.json({
-      name: v.servedName,
-      versions: [String(v.version)],
-      platform: 'onnxruntime_onnx',
-      inputs: runtime.inputs,
-      outputs: runtime.outputs,
+      ...modelMetadata(v),
       parameters: {
         registry_model: v.info.model,
-        execution_provider: runtime.provider,
+        execution_provider: v.runtime.provider,
         instances: v.pool.size,
         ...(v.labels ? { labels: v.labels } : {}),
+        ...(v.script ? { predictor_script: scriptParameters(v.script) } : {}),
+        ...(v.transformer ? { transformer_script: scriptParameters(v.transformer) } : {}),
       },
     });
   });
