@@ -185,10 +185,10 @@ export class DeploymentFormPanel extends PanelHost {
   private async deploy(name: string): Promise<string> {
     if (this.deps.deployments.get(name)?.spec.servingTool === 'kserve' && this.deps.deployToKServe) {
       const r = await this.deps.deployToKServe(name);
+      const url = r.url ? await externalUrl(r.url) : undefined; // as the user reaches it
       if (r.ready) {
         void vscode.window.showInformationMessage(`${name} is Ready on KServe${url ? ` at ${url}` : ''}.`, 'Open Predict Panel').then((choice) => {
           if (choice) void vscode.commands.executeCommand(CommandIds.kservePredict, name);
-      const url = r.url ? await externalUrl(r.url) : undefined; // as the user reaches it
         });
       } else {
         void vscode.window.showErrorMessage(`${name} is not Ready on KServe: ${(r.reasons ?? []).join('; ')}`, 'Why Not Ready?').then((choice) => {
