@@ -11,11 +11,14 @@ Layout written (registry/<model>/<version>/):
     iris/2        StandardScaler + LogisticRegression (C=1.0)                          (sklearn)
     digits/1      MLPClassifier 64 -> 64 relu -> 10 (pixels / 16 in-graph)              (sklearn)
     digits-cnn/1  VGG-like conv net (x4 upsample, 6 convs) sized for latency benchmarks (pytorch)
+    iris-sklearn/1  RandomForestClassifier saved with joblib as model.pkl, no ONNX file (sklearn):
+                    served by the predictor script examples/scripts/iris_sklearn_predictor.py
 
-Each version folder holds model.onnx, model.json and labels.txt. Output is byte-for-byte
-reproducible: run it twice and the files do not change.
+Each version folder holds model.onnx (iris-sklearn: model.pkl), model.json and labels.txt. Output
+is byte-for-byte reproducible: run it twice and the files do not change.
 
 Run with Debian's interpreter:  /usr/bin/python3 examples/make_models.py   (or: npm run examples)
+Only some models:               /usr/bin/python3 examples/make_models.py iris-sklearn iris
 Debian packages: python3-sklearn python3-onnx python3-numpy python3-protobuf python3-torch
 """
 
@@ -33,6 +36,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 from sklearn.datasets import load_digits, load_iris
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -223,6 +227,41 @@ def iris():
     )
 
 
+def iris_sklearn():
+    """A model kept in its framework's own format (a joblib pickle) with no ONNX file beside it.
+
+    ModelDeck lists it like any version; only a deployment with modelServer "script" serves it,
+    through examples/scripts/iris_sklearn_predictor.py (which loads model.pkl with joblib).
+    """
+    import joblib
+
+    data = load_iris()
+    x_train, x_test, y_train, y_test = train_test_split(
+        data.data, data.target, test_size=0.3, random_state=SEED, stratify=data.target
+    )
+    forest = RandomForestClassifier(n_estimators=25, max_depth=4, random_state=SEED, n_jobs=1).fit(x_train, y_train)
+    folder = os.path.join(REGISTRY, "iris-sklearn", "1")
+    os.makedirs(folder, exist_ok=True)
+    # Uncompressed, a fixed pickle protocol: the same bytes on every run (and readable by Python >= 3.4).
+    joblib.dump(forest, os.path.join(folder, "model.pkl"), compress=0, protocol=4)
+    write_text(os.path.join(folder, "labels.txt"), "".join(c + "\n" for c in IRIS_CLASSES))
+    metrics = metrics_of(y_test, forest.predict(x_test))
+    meta = {
+        "framework": "sklearn",
+        "description": "Random forest (25 trees, max depth 4) on the iris features, saved with joblib as model.pkl "
+        "(no ONNX file: a predictor script serves it); trained on a stratified 70% split and evaluated on the "
+        "held-out 30% (random_state=42).",
+        "metrics": metrics,
+        # The same two test rows as iris' example; a predictor script receives them as V1 instances.
+        "input_example": input_example("float_input", x_test[:2], [2, 4]),
+        "created": CREATED,
+        "tags": ["classification", "tabular", "pickle"],
+        "labels": "labels.txt",
+    }
+    write_text(os.path.join(folder, "model.json"), json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    print(f"iris-sklearn/1: {json.dumps(metrics, sort_keys=True)}")
+
+
 def digits_split():
     data = load_digits()
     return train_test_split(data.data, data.target, test_size=0.25, random_state=SEED, stratify=data.target)
@@ -405,11 +444,18 @@ def digits_cnn():
     )
 
 
-def main():
-    iris()
-    digits_mlp()
-    digits_cnn()
+MODELS = {"iris": iris, "digits": digits_mlp, "digits-cnn": digits_cnn, "iris-sklearn": iris_sklearn}
+
+
+def main(names):
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        sys.exit(f"unknown model(s) {', '.join(unknown)}; models: {', '.join(MODELS)}")
+    # Each model seeds its own randomness, so building a subset gives the same files as building all.
+    for name, build in MODELS.items():
+        if not names or name in names:
+            build()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,6 +1,7 @@
-import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
+import type { DeploymentSpec, VersionSelector } from '../../src/core/deployment/deploymentSpec';
 import { withAbsoluteScriptPaths, workspaceOfDeploymentsDir } from '../../src/core/deployment/scriptPaths';
 import { loadDeploymentsDir } from '../../src/core/deployment/validateDeployment';
+import type { ModelRegistry } from '../../src/core/registry/modelRegistry';
 import type { RegistrySet } from '../../src/core/registry/registrySet';
 import type { ServerConfig } from '../config';
 import type { Logger } from '../observability/logger';
@@ -10,7 +11,9 @@ import type { ModelManager } from './modelManager';
 /**
  * Keeps the served set in step with the disk: the deployments folder (`--deployments`) or every
  * model of the registry (`--registry` alone), and each deployment's version selector (a new
- * version folder, changed metrics for "best"). Polls like TF Serving's file-system source:
+ * version folder, changed metrics for "best"). In `--registry` mode a version without an .onnx file
+ * (a pickle, …) is not served: it needs a predictor script, which only a deployment file names.
+ * Polls like TF Serving's file-system source:
  * simple, works on every file system, and a half-copied version just fails to load and is
  * retried once its files change.
  */
@@ -18,6 +21,8 @@ export class DeploymentSync {
   /** Deployments this sync added, with the spec text it applied; API-added ones are left alone. */
   private readonly owned = new Map<string, string>();
   private readonly reported = new Map<string, string>();
+  /** Per model, the last note about versions `--registry` mode skips (logged once until it changes). */
+  private readonly noted = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -90,7 +95,57 @@ export class DeploymentSync {
 
   private async fromRegistry(): Promise<DeploymentSpec[]> {
     const models = await this.registry.listModels();
-    return models.map((m) => defaultDeploymentFor(m, { batcher: this.config.defaultBatcher, instances: this.config.defaultInstances }));
+    const specs: DeploymentSpec[] = [];
+    for (const model of models) {
+      const version = await this.onnxVersionOf(model);
+      if (version === undefined) continue;
+      specs.push(defaultDeploymentFor(model, { batcher: this.config.defaultBatcher, instances: this.config.defaultInstances, version }));
+    }
+    for (const model of [...this.noted.keys()]) if (!models.includes(model)) this.noted.delete(model);
+    return specs;
+  }
+
+  /**
+   * What `--registry` mode serves of a model: "latest", unless the latest version has no .onnx file;
+   * then the newest version that has one, or nothing (undefined) when none has. A latest version
+   * that cannot be read is left to the manager, which reports why, as for any deployment.
+   */
+  private async onnxVersionOf(model: string): Promise<VersionSelector | undefined> {
+    let registry: ModelRegistry;
+    let versions: number[];
+    try {
+      registry = await this.registry.registryOf(model);
+      versions = await registry.listVersions(model);
+    } catch {
+      return 'latest';
+    }
+    let skipped: number | undefined;
+    for (const version of [...versions].reverse()) {
+      let hasOnnx: boolean;
+      try {
+        hasOnnx = (await registry.getVersion(model, version)).modelFile !== undefined;
+      } catch {
+        if (skipped === undefined) return 'latest';
+        continue;
+      }
+      if (hasOnnx && skipped === undefined) {
+        this.noted.delete(model);
+        return 'latest';
+      }
+      if (hasOnnx) {
+        this.note(model, `model "${model}": version ${skipped} has no .onnx file (it needs a predictor script): serving version ${version}, the newest with one`);
+        return version;
+      }
+      skipped ??= version;
+    }
+    this.note(model, `model "${model}" has no .onnx file: not served without a deployment file (it needs a predictor script)`);
+    return undefined;
+  }
+
+  private note(model: string, message: string): void {
+    if (this.noted.get(model) === message) return;
+    this.noted.set(model, message);
+    this.logger.info(message);
   }
 
   /** Logs a problem once until its text changes (polling would repeat it every tick). */

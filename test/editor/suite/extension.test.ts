@@ -100,12 +100,14 @@ suite('ModelDeck in VS Code', function () {
   });
 
   test('models() lists the example registry with its best versions', async () => {
-    const models = await waitFor('three example models', 30_000, () => {
+    const models = await waitFor('four example models', 30_000, () => {
       const m = api.models();
-      return m.length >= 3 ? m : undefined;
+      return m.length >= 4 ? m : undefined;
     }, () => api.models());
     const byName = new Map(models.map((m) => [m.model, m]));
-    assert.deepEqual([...byName.keys()].sort(), ['digits', 'digits-cnn', 'iris']);
+    // iris-sklearn has no .onnx file (model.pkl): listed all the same, served by a predictor script.
+    assert.deepEqual([...byName.keys()].sort(), ['digits', 'digits-cnn', 'iris', 'iris-sklearn']);
+    assert.deepEqual(byName.get('iris-sklearn')!.versions, [1]);
     assert.deepEqual([...byName.get('iris')!.versions].sort(), [1, 2]);
     assert.equal(byName.get('iris')!.best, 2, 'iris/2 has the higher accuracy (0.9111 vs 0.8222)');
     assert.deepEqual(byName.get('digits')!.versions, [1]);
