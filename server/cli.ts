@@ -36,6 +36,8 @@ and KServe V1.
   --max-latency-ms N     longest wait for a batch to fill (default 5)
   --max-queue-size N     requests held per model before 503 (default 1024)
   --instances N          sessions (worker threads) per model served from --registry (default 1)
+  --script-timeout-seconds N  a predictor/transformer script call running longer fails and its
+                         process or thread is replaced (default 60)
   --allowed-hosts A,B    extra Host header names to accept (DNS-rebinding guard)
   --any-host             accept every Host header
   -h, --help             show this help
@@ -67,6 +69,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         'log-level': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'max-discard-bytes': { type: 'string' },
+        'script-timeout-seconds': { type: 'string' },
         'max-discard-seconds': { type: 'string' },
         'log-format': { type: 'string' },
         'poll-interval-ms': { type: 'string' },
@@ -112,6 +115,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     ...(grpcPort >= 0 ? { grpcPort } : {}),
     logLevel,
     maxBodyBytes: intOption('max-body-bytes', v['max-body-bytes'], DEFAULT_CONFIG.maxBodyBytes, 1),
+    scriptTimeoutMs: intOption('script-timeout-seconds', v['script-timeout-seconds'], DEFAULT_CONFIG.scriptTimeoutMs / 1000, 1) * 1000,
     maxDiscardBytes: intOption('max-discard-bytes', v['max-discard-bytes'], DEFAULT_CONFIG.maxDiscardBytes, 0),
     maxDiscardMs: intOption('max-discard-seconds', v['max-discard-seconds'], DEFAULT_CONFIG.maxDiscardMs / 1000, 0) * 1000,
     ...(logFormat ? { logFormat } : {}),

@@ -47,6 +47,8 @@ export interface ServerConfig {
   defaultInstances: number;
   /** Worker entry override (tests). */
   workerScript?: string;
+  /** A predictor/transformer script call running longer fails and its host is replaced, ms. */
+  scriptTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
@@ -64,4 +66,5 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   anyHost: false,
   defaultBatcher: { enabled: false, maxBatchSize: 32, maxLatencyMs: 5, maxQueueSize: 1024 },
   defaultInstances: 1,
+  scriptTimeoutMs: 60_000,
 };

@@ -57,6 +57,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     stats,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
     drainTimeoutMs: config.shutdownTimeoutMs,
+    scriptTimeoutMs: config.scriptTimeoutMs,
   });
   const inference = new InferenceService(manager, stats, metrics, logger);
   const ctx: ServerContext = {

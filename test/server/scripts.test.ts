@@ -214,3 +214,42 @@ describe('predictor and transformer scripts in the local server', () => {
     assert.ok(results.includes(2) && results.at(-1) === 102, `answers moved from the old script to the new one (last: ${results.at(-1)})`);
   });
 });
+
+describe('script hosts that hang or exit are replaced', () => {
+  let server: ServerProcess;
+  before(async () => {
+    const { ws, registry } = await workspace([
+      { name: 'flaky', model: { name: 'summer' }, modelServer: 'script', predictor: { script: 'scripts/flaky_predictor.py', environment: PYTHON } },
+    ]);
+    server = await startServerProcess(['--deployments', path.join(ws, '.modeldeck', 'deployments'), '--registry', registry, '--script-timeout-seconds', '1']);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('fails a call past --script-timeout-seconds, replaces the process, and serves the next request', async () => {
+    const before = await postJson(`${server.url}/v1/models/flaky:predict`, { instances: [[1]] });
+    assert.equal(before.status, 200);
+    const hung = await postJson(`${server.url}/v1/models/flaky:predict`, { instances: [['hang']] });
+    assert.equal(hung.status, 503);
+    assert.equal(hung.body.error, 'script host did not answer within 1 s');
+    await server.waitForLog((l) => l.deployment === 'flaky' && /^script host of version 1 replaced/.test(l.msg));
+    const after = await postJson(`${server.url}/v1/models/flaky:predict`, { instances: [[1]] });
+    assert.equal(after.status, 200);
+    assert.notEqual(after.body.predictions[0], before.body.predictions[0], 'a new process answers');
+  });
+
+  it('fails the call of a process that exits, replaces it, and serves the next request', async () => {
+    const exited = await postJson(`${server.url}/v1/models/flaky:predict`, { instances: [['exit']] });
+    assert.equal(exited.status, 500);
+    assert.match(exited.body.error, /script host exited with code 3/);
+    await server.waitForLog((l) => l.deployment === 'flaky' && /lost \(script host exited with code 3\)/.test(l.msg));
+    let answer;
+    for (let i = 0; i < 50; i++) {
+      answer = await postJson(`${server.url}/v1/models/flaky:predict`, { instances: [[1]] });
+      if (answer.status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(answer!.status, 200, JSON.stringify(answer!.body));
+  });
+});
