@@ -29,6 +29,22 @@ export const ROW_ATTEMPTS = QUICK ? 1 : 3;
 export const SWEEP = [1, 8, 32];
 export const SWEEP_S = QUICK ? 0.2 : 1;
 export const TMP = path.join(REPO_ROOT, 'bench', 'tmp');
+/**
+ * BENCH_PHASES: which parts run, comma-separated (default all): `onnx` (floor, naive peer, ModelDeck
+ * and extras per ONNX model) and `scripts` (issue 12: the Python predictor vs a Flask peer,
+ * bench/scriptsPhase.ts). A run without `onnx` keeps the ONNX results of bench/report.json and
+ * replaces only its `scripts` part (see bench/runBench.ts).
+ */
+export const PHASE_NAMES = ['onnx', 'scripts'] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+export const PHASES: ReadonlySet<PhaseName> = (() => {
+  const given = (process.env.BENCH_PHASES ?? PHASE_NAMES.join(',')).split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = given.filter((x) => !(PHASE_NAMES as readonly string[]).includes(x));
+  if (bad.length > 0 || given.length === 0) throw new Error(`BENCH_PHASES: expected a comma-separated list of ${PHASE_NAMES.join(', ')}; got ${process.env.BENCH_PHASES}`);
+  return new Set(given as PhaseName[]);
+})();
+/** The Python the issue-12 rows run (Flask peer, ModelDeck's script deployment, in-process loop). */
+export const BENCH_PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 export const JS_DIR = path.join(TMP, 'js');
 
 if (!(SECONDS > 0) || !(WARMUP_S >= 0)) throw new Error('BENCH_SECONDS must be > 0 and BENCH_WARMUP_SECONDS ≥ 0');

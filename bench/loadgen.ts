@@ -11,6 +11,7 @@
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { argvJson, DoubleList, exitWithParent, machineCpuPct, parsePrometheus, readCpuTimes, summarize } from './common';
 
@@ -29,6 +30,8 @@ export interface LoadgenConfig {
   seconds: number;
   /** Server's Prometheus endpoint, scraped around the window. */
   metricsUrl?: string;
+  /** Processes whose CPU time (/proc/<pid>/stat, all threads) is read at the window's start and end. */
+  cpuPids?: number[];
 }
 
 export interface LoadgenResult {
@@ -53,6 +56,20 @@ export interface LoadgenResult {
   /** Whole machine over the window (/proc/stat), % of one core: every process, ours included. */
   machineBusyPct?: number;
   machineStealPct?: number;
+  /** Per cpuPids entry (same order): its CPU time over the window, % of one core; undefined when unreadable. */
+  pidCpuPct?: (number | null)[];
+}
+
+/** utime + stime of a process (every thread), in seconds; undefined when it cannot be read. */
+function processCpuS(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14, stime 15 (clock ticks; USER_HZ is 100 on Linux).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 const KEEP_METRIC = /(eventloop_lag|process_cpu_seconds_total|process_resident_memory_bytes|inference_.*_(sum|count)$|batch_(requests|rows)_(sum|count)$|inference_requests_total)/;
@@ -196,6 +213,7 @@ async function main(): Promise<void> {
     metricsBefore = await scrape(cfg.metricsUrl);
   }
   const cpu0 = process.cpuUsage();
+  const pidCpu0 = (cfg.cpuPids ?? []).map(processCpuS);
   const machine0 = readCpuTimes();
   const t0 = performance.now();
   measuring = true;
@@ -203,6 +221,7 @@ async function main(): Promise<void> {
   measuring = false;
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
+  const pidCpu1 = (cfg.cpuPids ?? []).map(processCpuS);
   const machine = machineCpuPct(machine0, readCpuTimes(), os.availableParallelism());
   let metricsAfter: Record<string, number> | undefined;
   if (cfg.metricsUrl) metricsAfter = await scrape(cfg.metricsUrl);
@@ -230,6 +249,9 @@ async function main(): Promise<void> {
     ...(metricsBefore ? { metricsBefore } : {}),
     ...(metricsAfter ? { metricsAfter, scrapeIntervalS: (scrapeEnd - scrapeStart) / 1000 } : {}),
     ...(machine ? { machineBusyPct: machine.busyPct, machineStealPct: machine.stealPct } : {}),
+    ...(cfg.cpuPids
+      ? { pidCpuPct: pidCpu0.map((a, i) => (a === undefined || pidCpu1[i] === undefined ? null : ((pidCpu1[i]! - a) / elapsedS) * 100)) }
+      : {}),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);

@@ -77,8 +77,17 @@ export interface ServerHandle {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(label: string, command: string[], readyMsg: string | undefined): Promise<ServerHandle> {
-  const child = track(spawn(process.execPath, command, { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'] }));
+/**
+ * Starts a server and waits for its JSON `listening` line (protocol rest) and, when given, `readyMsg`.
+ * `options.executable` runs something other than this Node (the Flask peer's Python), with `options.env`.
+ */
+export async function startServer(
+  label: string,
+  command: string[],
+  readyMsg: string | undefined,
+  options: { executable?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServerHandle> {
+  const child = track(spawn(options.executable ?? process.execPath, command, { cwd: REPO_ROOT, stdio: ['pipe', 'ignore', 'pipe'], ...(options.env ? { env: options.env } : {}) }));
   const lines: Record<string, unknown>[] = [];
   const events: LogEvent[] = [];
   let buf = '';

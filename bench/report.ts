@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVENT_LOOP_RESOLUTION_MS, REPO_ROOT, type ModelKey } from './common';
+import { scriptsSection } from './scriptsReport';
 import type { BenchReport, Protocol, Row } from './types';
 
 const PROTOCOL_NAME: Record<Protocol, string> = { 'rest-json': 'REST JSON', 'rest-binary': 'REST binary', grpc: 'gRPC' };
@@ -17,7 +18,7 @@ export function eventLoopExcess(row: Row): number | undefined {
 }
 
 function systemName(r: Row): string {
-  return r.system === 'naive' ? 'naive peer' : r.system === 'null' ? 'null server' : 'ModelDeck';
+  return r.system === 'naive' ? 'naive peer' : r.system === 'null' ? 'null server' : r.system === 'flask' ? 'Flask peer' : 'ModelDeck';
 }
 
 function batchingName(r: Row): string {
@@ -305,6 +306,7 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
   }
 
   out.push(extrasSection(report));
+  out.push(scriptsSection(report));
 
   out.push('## Targets\n');
   out.push('Bold rows are the targets as stated; the others are shown alongside (other model, other protocol, batching on).\n');

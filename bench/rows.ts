@@ -21,6 +21,15 @@ function delta(r: LoadgenResult, suffix: string): number | undefined {
   return a === undefined || b === undefined ? undefined : b - a;
 }
 
+/**
+ * Whole server CPU, % of one core, from the load generator's reading of the server's processes
+ * (cpuPids: a server and its Python hosts, or a peer without /metrics); undefined when not asked for.
+ */
+export function pidCpuTotal(r: LoadgenResult): number | undefined {
+  if (!r.pidCpuPct || r.pidCpuPct.length === 0 || r.pidCpuPct.some((x) => x === null)) return undefined;
+  return (r.pidCpuPct as number[]).reduce((a, b) => a + b, 0);
+}
+
 function ratio(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined || b === undefined || b === 0 ? undefined : a / b;
 }
@@ -45,7 +54,7 @@ export function toRow(
   const serverSide = ratio(delta(r, 'inference_request_duration_seconds_sum'), delta(r, 'inference_request_duration_seconds_count'));
   const rss = metric(r.metricsAfter, 'process_resident_memory_bytes');
   const computeS = delta(r, 'inference_compute_duration_seconds_sum');
-  const serverCpuPct = cpuS !== undefined ? (cpuS / scrapeS) * 100 : undefined;
+  const serverCpuPct = pidCpuTotal(r) ?? (cpuS !== undefined ? (cpuS / scrapeS) * 100 : undefined);
   return {
     model,
     system,
@@ -122,8 +131,9 @@ export function loadgenConfig(
  */
 function foreignCpu(r: LoadgenResult): number | undefined {
   const cpuS = delta(r, 'process_cpu_seconds_total');
-  if (r.machineBusyPct === undefined || cpuS === undefined) return undefined;
-  return Math.max(0, r.machineBusyPct - (cpuS / (r.scrapeIntervalS ?? r.elapsedS)) * 100 - r.loadgenCpuPct) + (r.machineStealPct ?? 0);
+  const server = pidCpuTotal(r) ?? (cpuS !== undefined ? (cpuS / (r.scrapeIntervalS ?? r.elapsedS)) * 100 : undefined);
+  if (r.machineBusyPct === undefined || server === undefined) return undefined;
+  return Math.max(0, r.machineBusyPct - server - r.loadgenCpuPct) + (r.machineStealPct ?? 0);
 }
 
 /** One row; repeated (up to ROW_ATTEMPTS) when other processes took the cores, keeping the quietest. */

@@ -7,7 +7,9 @@
  * error, SIGINT and SIGTERM. Everything listens on 127.0.0.1 with ephemeral ports.
  *
  * Environment: BENCH_SECONDS (row length, default 3), BENCH_WARMUP_SECONDS (default 0.5),
- * BENCH_QUICK=1 (0.5 s rows, short calibration: a smoke run).
+ * BENCH_QUICK=1 (0.5 s rows, short calibration: a smoke run), BENCH_PHASES (`onnx`, `scripts` or
+ * `onnx,scripts`, the default; see bench/config.ts), BENCH_PYTHON (the issue-12 rows' Python, default
+ * /usr/bin/python3).
  *
  * This file runs the whole thing in order (machine, floor, then bench/phases.ts per model) and writes
  * the report. The parts: bench/config.ts (settings from the environment), bench/processes.ts (child
@@ -33,6 +35,7 @@ import {
   JS_DIR,
   log,
   NOISY_ROW_PCT,
+  PHASES,
   QUICK,
   QUIET_BUDGET_S,
   QUIET_WAIT_S,
@@ -44,6 +47,7 @@ import { extraRows, modelDeckRows, naivePeerRows, type ModelRun } from './phases
 import { killAll, quietStats } from './processes';
 import { writeReports } from './report';
 import { runFloor } from './rows';
+import { scriptsPhase } from './scriptsPhase';
 import type { BenchReport, FloorResult } from './types';
 
 // ---------------------------------------------------------------- machine
@@ -73,7 +77,7 @@ function machineInfo(): BenchReport['machine'] {
 async function bundleChildren(): Promise<void> {
   // Children run as plain bundled JS (no tsx loader thread in the load generator).
   await build({
-    entryPoints: ['floor', 'naivePeer', 'loadgen', 'nullServer'].map((n) => path.join(REPO_ROOT, 'bench', `${n}.ts`)),
+    entryPoints: ['floor', 'naivePeer', 'loadgen', 'nullServer', 'scriptChannel'].map((n) => path.join(REPO_ROOT, 'bench', `${n}.ts`)),
     outdir: JS_DIR,
     bundle: true,
     platform: 'node',
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
   };
   log(`rows of ${SECONDS}s after ${WARMUP_S}s warm-up; ${CORES} cores; intra-op threads ${INTRA_OP_THREADS}`);
 
-  for (const model of models) {
+  for (const model of PHASES.has('onnx') ? models : []) {
     const req = encodeRestRequests(model);
     const grpcMessage = grpcDef.serialize(grpcInferMessage(model));
     const registry = makeRegistry(model);
@@ -180,9 +184,18 @@ async function main(): Promise<void> {
   if (quiet.rowsRepeated > 0) report.notes.push(`${quiet.rowsRepeated} row measurement(s) were repeated because other processes on the machine or the hypervisor (steal) took more than ${NOISY_ROW_PCT}% of a core during them (the quietest attempt is kept).`);
   if (quiet.gaveUp > 0) report.notes.push(`${quiet.gaveUp} time(s) the machine stayed busy with other processes (waited up to ${QUIET_WAIT_S} s, ${QUIET_BUDGET_S} s in all) and the row was measured anyway; see the "other CPU %" column.`);
   report.notes.push(`Time spent waiting for a quiet machine or repeating noisy rows: ${quiet.spentS.toFixed(0)} s (budget ${QUIET_BUDGET_S} s).`);
+  // 5. Issue 12: the Python predictor path vs a Flask peer.
+  if (PHASES.has('scripts')) report.scripts = await scriptsPhase();
   report.durationS = (Date.now() - started) / 1000;
-  writeReports(report, analyze);
-  log(`done in ${report.durationS.toFixed(0)} s: bench/report.md, bench/report.json`);
+  if (PHASES.has('onnx')) {
+    writeReports(report, analyze);
+  } else {
+    // A partial run: the ONNX results of the last full run stay; only the issue-12 part is replaced.
+    const file = path.join(REPO_ROOT, 'bench', 'report.json');
+    const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport) : undefined;
+    writeReports(previous ? { ...previous, ...(report.scripts ? { scripts: report.scripts } : {}) } : report, analyze);
+  }
+  log(`done in ${report.durationS.toFixed(0)} s: bench/report.md, bench/report.json${PHASES.has('onnx') ? '' : ' (only the issue-12 section replaced)'}`);
 }
 
 main().then(

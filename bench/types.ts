@@ -2,7 +2,7 @@
 import type { ModelKey } from './common';
 
 export type Protocol = 'rest-json' | 'rest-binary' | 'grpc';
-export type SystemKind = 'naive' | 'modeldeck' | 'null';
+export type SystemKind = 'naive' | 'modeldeck' | 'null' | 'flask';
 
 export interface FloorResult {
   count: number;
@@ -141,4 +141,57 @@ export interface BenchReport {
   events: LogEvent[];
   notes: string[];
   durationS: number;
+  /** Issue 12: the Python predictor path vs a Flask peer (bench/scriptsPhase.ts); may come from a later BENCH_PHASES=scripts run. */
+  scripts?: ScriptsReport;
+}
+
+/** A per-call timing of predict without HTTP: in-process loop or the host channel alone. */
+export interface CallTiming {
+  calls: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  callsPerSec: number;
+  /** Channel: mean time inside predict as the host measured it (computeMs). */
+  meanComputeMs?: number;
+}
+
+/** One issue-12 row: a Row of the bench model, with what it is and each server process's CPU. */
+export interface ScriptsRow extends Omit<Row, 'model'> {
+  model: string;
+  /** "Flask peer", "ModelDeck, batcher off", … */
+  label: string;
+  /** Per server process (same names as ScriptsReport.processes), % of one core over the window. */
+  cpuByProcess?: Record<string, number>;
+  /** Requests per predict call (ModelDeck's batch metrics). */
+  meanRequestsPerCall?: number;
+}
+
+/** bench/scriptsPhase.ts's results. */
+export interface ScriptsReport {
+  date: string;
+  durationS: number;
+  seconds: number;
+  warmupS: number;
+  quick: boolean;
+  /** Set when the phase could not run (what is missing and how to install it). */
+  skipped?: string;
+  python: string;
+  versions: Record<string, string>;
+  /** Served model name and how it was made. */
+  model: string;
+  modelHow: string;
+  predictor: string;
+  /** The request body every row sends. */
+  body: string;
+  /** Expected predictions (from the in-process call) and what each server answered. */
+  checks: Check[];
+  inProcess?: CallTiming;
+  channel?: CallTiming;
+  rows: ScriptsRow[];
+  /** Deployment files used, by row label. */
+  deployments: Record<string, unknown>;
+  events: LogEvent[];
+  notes: string[];
 }
