@@ -19,6 +19,7 @@ let ui: PredictPageState = channel.getState() ?? { deployment: '' };
 let target: PredictTarget | undefined;
 let metadata: ModelMetadataView | undefined;
 let formats: RequestFormat[] = ['v2'];
+let scriptNote: string | undefined;
 let entries: HistoryEntry[] = [];
 
 const persist = () => channel.setState(ui);
@@ -26,7 +27,7 @@ const persist = () => channel.setState(ui);
 // ---- header: the deployment and where it answers
 const title = h('h1');
 const targetLine = h('div', { class: 'target', attrs: { 'aria-live': 'polite' } });
-const signature = h('div', { class: 'muted signature' });
+const signature = h('div', { class: 'muted signature', attrs: { 'data-key': 'signature' } });
 const startButton = h('vscode-button', { attrs: { icon: 'debug-start' }, on: { click: () => channel.post({ type: 'startDeployment' }) } }, 'Start deployment');
 
 // ---- request editor and toolbar
@@ -58,6 +59,9 @@ const editor = h('vscode-textarea', {
 const sendButton = h('vscode-button', { attrs: { icon: 'play', 'data-action': 'send', title: 'Send (Ctrl+Enter)' }, on: { click: () => send() } }, 'Send');
 const exampleV2 = h('vscode-button', { attrs: { secondary: true, icon: 'discard', 'data-action': 'example-v2', title: 'Replace the request with the example as V2 tensors' }, on: { click: () => askExample('v2') } }, 'V2 example');
 const exampleV1 = h('vscode-button', { attrs: { secondary: true, icon: 'discard', 'data-action': 'example-v1', title: 'Replace the request with the example as KServe V1 instances' }, on: { click: () => askExample('v1') } }, 'V1 example');
+// Under the editor: the example is only a placeholder (a script deployment without input_example).
+const requestHint = h('div', { class: 'muted request-hint', attrs: { 'data-key': 'request-hint' } });
+requestHint.hidden = true;
 const copyButtons = (['curl', 'python', 'grpcurl'] as const).map((kind) =>
   h(
     'vscode-button',
@@ -94,6 +98,7 @@ replaceChildren(
     { class: 'request', attrs: { 'aria-label': 'Request' } },
     h('div', { class: 'section-head' }, h('h2', null, 'Request'), transport, sendButton, exampleV2, exampleV1),
     editor,
+    requestHint,
     h('div', { class: 'control-row copy-row' }, h('span', { class: 'muted' }, 'Copy as'), ...copyButtons),
   ),
   result.root,
@@ -143,10 +148,13 @@ function renderTarget(metadataError?: string): void {
   startButton.hidden = running || target.state === 'starting' || target.state === 'updating' || target.startable === false;
   sendButton.disabled = !running;
   exampleV1.hidden = !formats.includes('v1');
+  // The format to start with comes first (V1 for a script deployment).
+  if (formats[0] === 'v1') exampleV2.before(exampleV1);
+  else exampleV2.after(exampleV1);
   const sig = metadata
     ? `${metadata.inputs.map((i) => `${i.name} ${i.datatype} [${i.shape.join(',')}]`).join(', ')} → ${metadata.outputs.map((o) => `${o.name} ${o.datatype} [${o.shape.join(',')}]`).join(', ')}${metadata.labels ? ` · ${metadata.labels.length} labels` : ''}`
     : '';
-  signature.textContent = metadataError ? `metadata: ${metadataError}` : sig;
+  signature.textContent = metadataError ? `metadata: ${metadataError}` : (scriptNote ?? sig);
 }
 
 channel.on({
@@ -155,14 +163,17 @@ channel.on({
     target = m.target;
     metadata = m.metadata ?? metadata;
     formats = m.formats;
+    scriptNote = m.scriptNote;
     if (ui.deployment !== target.key) ui = { deployment: target.key };
     persist();
     if (first) renderTransports();
     renderTarget(m.metadataError);
     // A fresh panel starts with the model's example; an edited request is never replaced.
-    if (!editor.value.trim() && metadata) askExample('v2');
+    if (!editor.value.trim() && metadata) askExample(formats[0] ?? 'v2');
   },
   request: (m) => {
+    requestHint.hidden = !m.placeholder;
+    requestHint.textContent = m.placeholder ? 'A placeholder: model.json has no input_example for this version. Write what your script accepts.' : '';
     editor.value = m.text;
     ui.text = m.text;
     ui.format = m.format;

@@ -51,8 +51,10 @@ export class ResultView {
     const via = TRANSPORT_LABELS[entry.transport];
     if (!o.ok) {
       this.status.className = 'result-status error-text';
-      this.status.textContent = `✗ ${o.status ? `${o.status} · ` : ''}${via}: ${o.error}${o.timing ? ` · ${o.timing.clientMs.toFixed(1)} ms` : ''}`;
-      replaceChildren(this.problems, ...(o.problems ?? []).map((p) => h('li', { class: 'error-text' }, p)));
+      this.status.textContent = `✗ ${o.scriptError ? 'Script error · ' : ''}${o.status ? `${o.status} · ` : ''}${via}: ${o.error}${o.timing ? ` · ${o.timing.clientMs.toFixed(1)} ms` : ''}`;
+      // A script's exception is the user's code failing, not a bad request: say where to look.
+      const scriptHint = o.scriptError ? [h('li', { class: 'muted', attrs: { 'data-hint': 'script-error' } }, 'The deployment\'s script raised this; its traceback is in the deployment\'s log (Show Logs). The next request runs it again.')] : [];
+      replaceChildren(this.problems, ...(o.problems ?? []).map((p) => h('li', { class: 'error-text' }, p)), ...scriptHint);
       replaceChildren(this.tables);
       this.raw.textContent = o.raw ?? '';
       return;
@@ -61,9 +63,32 @@ export class ResultView {
     this.status.className = 'result-status ok-text';
     this.status.textContent = `✓ ${via} · ${o.modelName ?? ''}${o.modelVersion ? ` v${o.modelVersion}` : ''} · client ${fmtMs(o.timing.clientMs)}${server ? ` · server ${server}` : ''}`;
     replaceChildren(this.problems);
-    replaceChildren(this.tables, ...o.topK.map(topKTable), ...o.outputs.map(tensorTable));
+    replaceChildren(this.tables, ...(o.predictions ? [predictionsTable(o.predictions)] : []), ...o.topK.map(topKTable), ...o.outputs.map(tensorTable));
     this.raw.textContent = o.raw;
   }
+}
+
+/** A V1 answer's `predictions`: one table row per instance, each prediction as a value or compact JSON. */
+function predictionsTable(predictions: unknown[]): HTMLElement {
+  const shown = predictions.slice(0, MAX_ROWS);
+  return h(
+    'div',
+    { class: 'output', attrs: { 'data-output': 'v1-predictions' } },
+    h('h3', null, 'Predictions', h('span', { class: 'muted' }, ` ${predictions.length} (one per instance)`)),
+    h(
+      'table',
+      { class: 'predictions' },
+      h('thead', null, h('tr', null, h('th', null, 'row'), h('th', null, 'prediction'))),
+      h('tbody', null, ...shown.map((p, i) => h('tr', null, h('td', { class: 'muted' }, String(i)), h('td', null, predictionText(p))))),
+    ),
+    predictions.length > MAX_ROWS ? h('div', { class: 'muted' }, `showing ${MAX_ROWS} of ${predictions.length} predictions (all in Raw response)`) : null,
+  );
+}
+
+function predictionText(p: unknown): string {
+  if (p === null || typeof p !== 'object') return fmtValue(p);
+  const text = JSON.stringify(p, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v));
+  return text.length > 200 ? `${text.slice(0, 197)}…` : text;
 }
 
 function topKTable(t: TopKTable): HTMLElement {

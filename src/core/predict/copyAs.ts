@@ -8,7 +8,7 @@ import { shellQuote } from '../deployment/curlCommand';
 import { grpcInferRequest } from './grpcCodec';
 import type { ModelMetadataView, Transport } from './predictTypes';
 import { binaryParts, inferUrl, v1PredictUrl, v2JsonBody } from './restCodec';
-import { v1AsV2, type ParsedRequest, type V2Request } from './requestModel';
+import { scriptDefined, v1AsV2, type ParsedRequest, type V2Request } from './requestModel';
 import { base64Of } from './tensorData';
 
 /** Where the deployment answers and what it is. */
@@ -154,6 +154,10 @@ function structPack(datatype: string, data: readonly unknown[]): string {
 }
 
 function grpcurlText(request: ParsedRequest, t: CopyTarget): string {
+  if (request.format === 'v1' && scriptDefined(t.meta)) {
+    // A script's V1 predict gets the instances as they are; as a V2 tensor they would reach it differently.
+    return `# gRPC has no V1 form, and this deployment's script takes the V1 "instances" as they are: the request over REST\n${curlText(request, 'rest-json', t)}`;
+  }
   const body: V2Request = request.format === 'v1' ? v1AsV2(request.instances, t.meta.inputs[0]!) : request.body;
   const msg = grpcInferRequest(t.model, body) as unknown as Record<string, unknown>;
   const json = JSON.stringify(msg, (k, v: unknown) => {

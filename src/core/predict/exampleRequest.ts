@@ -5,10 +5,14 @@
  */
 import type { ModelMetadataView, RequestFormat } from './predictTypes';
 import { DATATYPES, elementCount, flattenData } from './tensorData';
-import { parseRequest, type V2Request } from './requestModel';
+import { nestedShape, parseRequest, scriptDefined, type V2Request } from './requestModel';
 
-/** Pretty request text in `format` (V1 falls back to V2 for models with several inputs). */
+/**
+ * Pretty request text in `format` (V1 falls back to V2 for models with several inputs). A script
+ * deployment gets {@link scriptExample}: the model's signature does not say what its script takes.
+ */
 export function exampleRequestText(meta: ModelMetadataView, inputExample: unknown, format: RequestFormat): string {
+  if (scriptDefined(meta)) return pretty(scriptExample(inputExample, format).body);
   const v2 = exampleV2(meta, inputExample);
   if (format === 'v1' && meta.inputs.length === 1) return pretty(v2AsV1(v2));
   return pretty(v2);
@@ -27,6 +31,58 @@ export function exampleV2(meta: ModelMetadataView, inputExample: unknown): V2Req
       return { name: s.name, datatype: s.datatype, shape, data: new Array(elementCount(shape)).fill(zero) };
     }),
   };
+}
+
+/** The name KServe gives a script's unnamed input/output tensor. */
+export const SCRIPT_TENSOR_NAME = 'input-0';
+
+/**
+ * The example for a script deployment (a predictor script, or a transformer in front of the model):
+ * the version's `input_example` in the format asked (V2 tensors become V1 instances, one per row;
+ * several inputs give one object per row keyed by input name, as the TypeScript template reads
+ * them), else a placeholder (`placeholder: true`) the panel says to adapt: the script defines what
+ * it accepts.
+ */
+export function scriptExample(inputExample: unknown, format: RequestFormat): { body: V2Request | { instances: unknown[] }; placeholder: boolean } {
+  const parsed = inputExample === undefined ? undefined : parseRequest(inputExample);
+  if (parsed?.ok) {
+    const r = parsed.request;
+    if (format === 'v1') return { body: r.format === 'v1' ? { instances: r.instances } : v2AsV1Rows(r.body), placeholder: false };
+    if (r.format === 'v2') return { body: r.body, placeholder: false };
+    return { body: instancesAsV2(r.instances), placeholder: false };
+  }
+  if (format === 'v1') return { body: { instances: [[0]] }, placeholder: true };
+  return { body: { inputs: [{ name: SCRIPT_TENSOR_NAME, datatype: 'FP32', shape: [1, 1], data: [0] }] }, placeholder: true };
+}
+
+/** A V2 body as V1 instances of any number of inputs: rows of the one input, or one object per row keyed by input name. */
+export function v2AsV1Rows(body: V2Request): { instances: unknown[] } {
+  if (body.inputs.length <= 1) return v2AsV1(body);
+  const columns = body.inputs.map((t) => ({ name: t.name, rows: v2AsV1({ inputs: [t] }).instances }));
+  const n = Math.max(...columns.map((c) => c.rows.length));
+  return { instances: Array.from({ length: n }, (_, r) => Object.fromEntries(columns.map((c) => [c.name, c.rows[r]]))) };
+}
+
+/**
+ * V1 instances as one V2 tensor (`input-0`), its datatype read from the values: booleans BOOL,
+ * strings BYTES, integers only INT64, else FP64 (what the server infers for a script's output too).
+ */
+export function instancesAsV2(instances: unknown[]): V2Request {
+  const records = instances.length > 0 && instances.every((i) => i !== null && typeof i === 'object' && !Array.isArray(i));
+  if (records) {
+    // Named columns ({"x": …, "y": …} per row): one tensor per name.
+    const names = [...new Set(instances.flatMap((i) => Object.keys(i as object)))];
+    return { inputs: names.map((name) => ({ ...instancesAsV2(instances.map((i) => (i as Record<string, unknown>)[name] ?? null)).inputs[0]!, name })) };
+  }
+  const data = flattenData(instances);
+  const datatype = data.every((v) => typeof v === 'boolean')
+    ? 'BOOL'
+    : data.some((v) => typeof v === 'string')
+      ? 'BYTES'
+      : data.every((v) => Number.isInteger(v))
+        ? 'INT64'
+        : 'FP64';
+  return { inputs: [{ name: SCRIPT_TENSOR_NAME, datatype, shape: nestedShape(instances), data }] };
 }
 
 /** A single-input V2 body as V1 instances: one instance per row of dimension 0, nested like the row shape. */

@@ -23,6 +23,7 @@ export function trimOutcome(outcome: InferOutcome, maxValues = MAX_VALUES_PER_OU
   return {
     ...outcome,
     ...(raw !== undefined ? { raw } : {}),
+    ...(outcome.predictions && outcome.predictions.length > maxValues ? { predictions: outcome.predictions.slice(0, maxValues) } : {}),
     outputs: outcome.outputs.map((o) =>
       o.data.length <= maxValues ? o : { ...o, data: o.data.slice(0, maxValues), ...(o.labels ? { labels: o.labels.slice(0, maxValues) } : {}) },
     ),

@@ -11,8 +11,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { httpRequest } from '../net/httpRequest';
 import { decodeGrpcResponse, grpcInferRequest, type GrpcInferResponse } from './grpcCodec';
-import type { InferFailure, InferOutcome, InferTiming, ModelMetadataView, RequestFormat, TensorSpec, Transport } from './predictTypes';
-import { checkRequest, v1AsV2, type ParsedRequest } from './requestModel';
+import type { InferFailure, InferOutcome, InferTiming, ModelMetadataView, RequestFormat, ScriptInfo, TensorSpec, Transport } from './predictTypes';
+import { checkRequest, raisedByScript, scriptDefined, v1AsV2, type ParsedRequest } from './requestModel';
 import { decodeV1Response, decodeV2Response, HEADER_LENGTH, jsonTransportProblems, restBinaryRequest, restErrorText, restJsonRequest, v1Request, type DecodedResponse, type HttpRequestPlan } from './restCodec';
 import { topKTables, withClassLabels } from './topK';
 
@@ -68,6 +68,8 @@ export class InferenceClient {
     }
     const problems = [...checkRequest(request, meta), ...(transport === 'rest-json' && request.format === 'v2' ? jsonTransportProblems(request.body) : [])];
     if (problems.length > 0) return fail(`the request does not fit ${endpoint.model} (not sent)`, { problems });
+    // A script decides its own answer's shape: the model's output names and datatypes say nothing about it.
+    const decodeMeta: ModelMetadataView = scriptDefined(meta) ? { ...meta, outputs: [] } : meta;
     const started = performance.now();
     const timing = (d?: { queueMs?: number; computeMs?: number }): InferTiming => ({
       clientMs: Math.round((performance.now() - started) * 1000) / 1000,
@@ -90,9 +92,10 @@ export class InferenceClient {
         const bytes = res.body;
         if (res.status < 200 || res.status > 299) {
           const text = new TextDecoder().decode(bytes);
-          return fail(restErrorText(res.status, text), { status: `HTTP ${res.status}`, raw: text, timing: timing() });
+          const error = restErrorText(res.status, text);
+          return fail(error, { status: `HTTP ${res.status}`, raw: text, timing: timing(), ...(raisedByScript(error, meta) ? { scriptError: true } : {}) });
         }
-        if (request.format === 'v1') decoded = decodeV1Response(JSON.parse(new TextDecoder().decode(bytes)), meta);
+        if (request.format === 'v1') decoded = decodeV1Response(JSON.parse(new TextDecoder().decode(bytes)), decodeMeta);
         else {
           const headerLength = res.headers[HEADER_LENGTH.toLowerCase()] ?? null;
           decoded = decodeV2Response(bytes, headerLength === null ? undefined : Number(headerLength));
@@ -107,6 +110,7 @@ export class InferenceClient {
         ...(decoded.modelVersion !== undefined ? { modelVersion: decoded.modelVersion } : {}),
         ...(decoded.id !== undefined ? { id: decoded.id } : {}),
         outputs,
+        ...(decoded.predictions ? { predictions: decoded.predictions } : {}),
         topK: topKTables(outputs, meta.labels),
         raw: decoded.raw,
         timing: timing(decoded),
@@ -114,7 +118,8 @@ export class InferenceClient {
     } catch (err) {
       const e = err as grpc.ServiceError & { cause?: { code?: string; message?: string } };
       if (typeof e.code === 'number' && 'details' in e) {
-        return fail(e.details || e.message, { status: `gRPC ${grpc.status[e.code] ?? e.code}`, timing: timing() });
+        const error = e.details || e.message;
+        return fail(error, { status: `gRPC ${grpc.status[e.code] ?? e.code}`, timing: timing(), ...(raisedByScript(error, meta) ? { scriptError: true } : {}) });
       }
       const cause = e.cause?.code ?? e.cause?.message;
       const where = transport === 'grpc' ? endpoint.grpcAddress : endpoint.httpUrl;
@@ -169,16 +174,31 @@ export function metadataView(json: unknown): ModelMetadataView {
     versions?: string[];
     inputs?: TensorSpec[];
     outputs?: TensorSpec[];
-    parameters?: { labels?: unknown; execution_provider?: unknown };
+    platform?: unknown;
+    parameters?: { labels?: unknown; execution_provider?: unknown; predictor_script?: unknown; transformer_script?: unknown };
   };
   const labels = Array.isArray(m.parameters?.labels) ? m.parameters!.labels.map(String) : undefined;
   const provider = typeof m.parameters?.execution_provider === 'string' ? m.parameters.execution_provider : undefined;
+  const predictor = scriptInfoOf(m.parameters?.predictor_script);
+  const transformer = scriptInfoOf(m.parameters?.transformer_script);
   return {
     name: m.name ?? '',
     versions: m.versions ?? [],
+    ...(typeof m.platform === 'string' ? { platform: m.platform } : {}),
     inputs: m.inputs ?? [],
     outputs: m.outputs ?? [],
+    ...(predictor ? { predictorScript: predictor } : {}),
+    ...(transformer ? { transformerScript: transformer } : {}),
     ...(labels ? { labels } : {}),
     ...(provider ? { executionProvider: provider } : {}),
   };
+}
+
+/** `parameters.predictor_script` / `transformer_script` ({path, class_name, runtime, methods: "a,b"}). */
+function scriptInfoOf(v: unknown): ScriptInfo | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const s = v as Record<string, unknown>;
+  if (typeof s.path !== 'string') return undefined;
+  const methods = Array.isArray(s.methods) ? s.methods.map(String) : typeof s.methods === 'string' ? s.methods.split(',').filter(Boolean) : [];
+  return { path: s.path, className: typeof s.class_name === 'string' ? s.class_name : '', runtime: typeof s.runtime === 'string' ? s.runtime : '', methods };
 }

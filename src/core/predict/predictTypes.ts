@@ -16,13 +16,31 @@ export interface TensorSpec {
   shape: number[];
 }
 
+/** A predictor or transformer script serving a deployment (`parameters.predictor_script` / `transformer_script`). */
+export interface ScriptInfo {
+  /** The script file (absolute, as the server runs it). */
+  path: string;
+  /** `Predictor`, `Transformer` or the older `Predict`. */
+  className: string;
+  /** What runs it, e.g. "Python 3.11.2 (/usr/bin/python3)" or "Node 20.19.0 (worker thread)". */
+  runtime: string;
+  /** The methods the class has (predict, classify, preprocess, …). */
+  methods: string[];
+}
+
 /** What `GET /v2/models/{m}` says about a served model, reduced to what the panel uses. */
 export interface ModelMetadataView {
   /** Served (deployment) name. */
   name: string;
   versions: string[];
+  /** `onnxruntime_onnx`, or `python_script` / `js_script` for a predictor script (which declares no signature). */
+  platform?: string;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /** The predictor script, when one serves the model. */
+  predictorScript?: ScriptInfo;
+  /** The transformer script in front of the predictor, when there is one. */
+  transformerScript?: ScriptInfo;
   /** Class labels (line n of the labels file labels class n), when the model has them. */
   labels?: string[];
   /** onnxruntime execution provider in use ("cpu", "cuda", …). */
@@ -80,6 +98,8 @@ export interface InferSuccess {
   modelVersion?: string;
   id?: string;
   outputs: ResultTensor[];
+  /** V1 answers: the `predictions` list as received, one per instance. */
+  predictions?: unknown[];
   topK: TopKTable[];
   /** The response as received: JSON text (pretty), with binary parts summarised. */
   raw: string;
@@ -96,6 +116,8 @@ export interface InferFailure {
   problems?: string[];
   /** HTTP status or gRPC status name, when the server answered. */
   status?: string;
+  /** The deployment's script raised the error (`"<script> raised ValueError: …"`), not the server's checks. */
+  scriptError?: boolean;
   raw?: string;
   timing?: InferTiming;
 }

@@ -3,7 +3,7 @@
  * metadata before anything is sent, so a typo in an input name or a wrong shape is reported as a
  * sentence naming the input, what the model expects and what the request has.
  */
-import type { ModelMetadataView, RequestFormat, TensorSpec } from './predictTypes';
+import type { ModelMetadataView, RequestFormat, ScriptInfo, TensorSpec } from './predictTypes';
 import { DATATYPES, elementCount, flattenData } from './tensorData';
 
 /** One input tensor of an OIP V2 request, with `data` flattened row-major. */
@@ -99,6 +99,7 @@ export function parseRequest(json: unknown): ParseResult {
  * size of each instance. Empty when it fits.
  */
 export function checkRequest(request: ParsedRequest, meta: ModelMetadataView): string[] {
+  if (scriptDefined(meta)) return jsonShapeProblems(request);
   if (request.format === 'v1') return checkV1(request.instances, meta);
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -130,6 +131,61 @@ export function checkRequest(request: ParsedRequest, meta: ModelMetadataView): s
       problems.push(`outputs: the model has no output named "${o.name}"; its outputs: ${meta.outputs.map((s) => s.name).join(', ')}`);
     }
   }
+  return problems;
+}
+
+/**
+ * Whether the deployment's script decides what a request may hold, so the model's signature cannot
+ * judge it: a predictor script (its metadata declares no inputs or outputs), or a transformer in
+ * front of the model (its `preprocess` turns whatever it accepts into the predictor's input).
+ */
+export function scriptDefined(meta: ModelMetadataView): boolean {
+  return meta.predictorScript !== undefined || meta.transformerScript !== undefined || /_script$/.test(meta.platform ?? '') || meta.inputs.length === 0;
+}
+
+/**
+ * One line for the panel saying who decides what a request holds, for a script deployment;
+ * undefined for a model judged by its signature.
+ */
+export function scriptNote(meta: ModelMetadataView): string | undefined {
+  if (!scriptDefined(meta)) return undefined;
+  const describe = (role: string, s: ScriptInfo) =>
+    `${role} script ${s.path.split(/[\\/]/).pop()}${s.className ? ` (class ${s.className}${s.runtime ? ` on ${s.runtime}` : ''})` : ''}`;
+  const parts = [meta.transformerScript ? describe('transformer', meta.transformerScript) : '', meta.predictorScript ? describe('predictor', meta.predictorScript) : ''].filter(Boolean);
+  const who = parts.length ? `Served through the ${parts.join(' and the ')}` : 'Served by a script';
+  const what = meta.transformerScript ? 'its transformer defines what a request may hold' : 'the script defines what it accepts (no declared signature)';
+  return `${who}: ${what}. Requests are sent as written, checked only as JSON.`;
+}
+
+/**
+ * Whether an error message is an exception the deployment's script raised (the server answers
+ * `"<script file> raised <Exception>: <message>"`, 500 / gRPC INTERNAL), not a check of the server.
+ */
+export function raisedByScript(message: string, meta: ModelMetadataView): boolean {
+  const files = [meta.predictorScript?.path, meta.transformerScript?.path].filter((p): p is string => !!p).map((p) => p.split(/[\\/]/).pop()!);
+  return files.some((f) => message.startsWith(`${f} raised `)) || (files.length === 0 && scriptDefined(meta) && /^\S+\.(py|[cm]?[jt]s) raised \w/.test(message));
+}
+
+/**
+ * The checks that need no signature: a V2 tensor's `data` must hold as many values as its shape
+ * says, of its datatype's kind, and no input may be named twice (the server refuses those before
+ * any script runs). V1 instances are any JSON the script takes.
+ */
+function jsonShapeProblems(request: ParsedRequest): string[] {
+  if (request.format === 'v1') return [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  request.body.inputs.forEach((t, i) => {
+    const label = `inputs[${i}] "${t.name}"`;
+    if (seen.has(t.name)) problems.push(`${label} is given twice`);
+    seen.add(t.name);
+    const expected = elementCount(t.shape);
+    if (t.data.length !== expected) {
+      problems.push(`${label}: shape [${t.shape.join(',')}] holds ${expected} value${expected === 1 ? '' : 's'} but "data" has ${t.data.length}`);
+    }
+    const bad = t.data.findIndex((v) => !valueFits(v, t.datatype));
+    if (bad >= 0) problems.push(`${label}: data[${bad}] is ${show(t.data[bad])}, not ${kindPhrase(t.datatype)}`);
+  });
   return problems;
 }
 
@@ -178,8 +234,12 @@ export function requestFileInputs(text: string): string[] | undefined {
   return json.inputs.flatMap((i) => (isRecord(i) && typeof i.name === 'string' ? [i.name] : []));
 }
 
-/** Which formats a model can take: V1 only with a single input. */
+/**
+ * Which formats a model can take, the one to start with first: V1 only with a single input; a
+ * script deployment speaks V1 first (Hopsworks' and KServe's main protocol for scripts), V2 too.
+ */
 export function formatsFor(meta: ModelMetadataView): RequestFormat[] {
+  if (scriptDefined(meta)) return ['v1', 'v2'];
   return meta.inputs.length === 1 ? ['v2', 'v1'] : ['v2'];
 }
 

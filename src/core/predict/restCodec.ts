@@ -27,6 +27,8 @@ export interface DecodedResponse {
   queueMs?: number;
   computeMs?: number;
   outputs: ResultTensor[];
+  /** A V1 answer's `predictions`, as received. */
+  predictions?: unknown[];
   /** The response as text for the "Raw" view. */
   raw: string;
 }
@@ -177,10 +179,10 @@ export function decodeV1Response(json: unknown, meta: ModelMetadataView): Decode
   };
   if (keyed) {
     const names = Object.keys(predictions[0] as object);
-    return { outputs: names.map((n) => tensorOf(n, predictions.map((p) => (p as Record<string, unknown>)[n]))), raw };
+    return { outputs: names.map((n) => tensorOf(n, predictions.map((p) => (p as Record<string, unknown>)[n]))), predictions, raw };
   }
   const name = meta.outputs.length === 1 ? meta.outputs[0]!.name : 'predictions';
-  return { outputs: [tensorOf(name, predictions)], raw };
+  return { outputs: [tensorOf(name, predictions)], predictions, raw };
 }
 
 export function timingOf(parameters: Record<string, unknown> | undefined): { queueMs?: number; computeMs?: number } {

@@ -5,10 +5,10 @@ import { externalGrpcAddress, externalUrl } from '../../common/externalUrl';
 import { copyAs, type CopyKind } from '../../core/predict/copyAs';
 import { compareOutcomes } from '../../core/predict/compareOutcomes';
 import { outcomeSummary } from '../../core/predict/history';
-import { exampleRequestText } from '../../core/predict/exampleRequest';
+import { exampleRequestText, scriptExample } from '../../core/predict/exampleRequest';
 import type { InferenceClient, PredictEndpoint } from '../../core/predict/inferenceClient';
 import type { InferOutcome, ModelMetadataView, RequestFormat, Transport } from '../../core/predict/predictTypes';
-import { formatsFor, parseRequestText } from '../../core/predict/requestModel';
+import { formatsFor, parseRequestText, scriptDefined, scriptNote } from '../../core/predict/requestModel';
 import type { ModelDeckOutput } from '../../logs/output';
 import { MessageChannel } from '../messageChannel';
 import { PanelHost } from '../panelHost';
@@ -111,7 +111,9 @@ export class PredictPanel extends PanelHost {
       const error = `could not read the model's metadata: ${this.metadataError ?? `"${this.source.name}" is not running`}`;
       return this.show({ id: `unsent-${randomUUID()}`, at: new Date().toISOString(), transport: 'rest-json', format: 'v2', requestText: '', source: 'example', summary: error, outcome: { ok: false, transport: 'rest-json', format: 'v2', error } });
     }
-    return this.runRequest(exampleRequestText(this.metadata, this.source.inputExample(), 'v2'), `${this.source.name} example`);
+    // A script deployment starts with V1 (its main protocol), other models with V2 tensors.
+    const format = formatsFor(this.metadata)[0] ?? 'v2';
+    return this.runRequest(exampleRequestText(this.metadata, this.source.inputExample(), format), `${this.source.name} example`);
   }
 
   private defaultTransport(): Transport {
@@ -146,12 +148,14 @@ export class PredictPanel extends PanelHost {
     const snapshot = JSON.stringify([shown, this.metadata, this.metadataError]);
     if (snapshot === this.lastTarget) return;
     this.lastTarget = snapshot;
+    const note = this.metadata ? scriptNote(this.metadata) : undefined;
     this.channel.post({
       type: 'target',
       target: shown,
       ...(this.metadata ? { metadata: this.metadata } : {}),
       ...(this.metadataError ? { metadataError: this.metadataError } : {}),
       formats: this.metadata ? formatsFor(this.metadata) : ['v2'],
+      ...(note ? { scriptNote: note } : {}),
     });
   }
 
@@ -177,7 +181,8 @@ export class PredictPanel extends PanelHost {
   private postExample(format: RequestFormat): void {
     if (!this.metadata) return;
     const text = exampleRequestText(this.metadata, this.source.inputExample(), format);
-    this.channel.post({ type: 'request', text, format });
+    const placeholder = scriptDefined(this.metadata) && scriptExample(this.source.inputExample(), format).placeholder;
+    this.channel.post({ type: 'request', text, format, ...(placeholder ? { placeholder } : {}) });
   }
 
   private async send(text: string, transport: Transport, source: string): Promise<HistoryEntry> {

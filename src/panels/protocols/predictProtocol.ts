@@ -48,9 +48,18 @@ export interface HistoryEntry {
 /** Host → page. */
 export type PredictToPage =
   /** The deployment and, when it runs, its metadata; sent after "ready" and on every state change. */
-  | { type: 'target'; target: PredictTarget; metadata?: ModelMetadataView; metadataError?: string; formats: RequestFormat[] }
-  /** Put this request in the editor (example, history entry, request file). */
-  | { type: 'request'; text: string; format: RequestFormat; transport?: Transport }
+  | {
+      type: 'target';
+      target: PredictTarget;
+      metadata?: ModelMetadataView;
+      metadataError?: string;
+      /** The formats the panel offers, the one to start with first (V1 first for a script deployment). */
+      formats: RequestFormat[];
+      /** For a script deployment: which script decides what a request holds (shown instead of a signature). */
+      scriptNote?: string;
+    }
+  /** Put this request in the editor (example, history entry, request file); `placeholder`: not the model's example, adapt it. */
+  | { type: 'request'; text: string; format: RequestFormat; transport?: Transport; placeholder?: boolean }
   /** A request is on its way. */
   | { type: 'sending'; transport: Transport }
   /** A request finished: show it and add it to the history. */
