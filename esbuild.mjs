@@ -17,8 +17,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
-  // The JS/TS script host; esbuild (which it uses to compile TypeScript scripts) ships a native binary and stays external.
-  build({ ...common, entryPoints: ['server/scripts/js/scriptWorker.ts'], outfile: 'dist/scriptWorker.js', external: [...common.external, 'esbuild'] }),
+  // The JS/TS script host (sucrase, which compiles TypeScript scripts, is bundled in: plain JavaScript).
+  build({ ...common, entryPoints: ['server/scripts/js/scriptWorker.ts'], outfile: 'dist/scriptWorker.js' }),
 ]);
 
 // Webviews: browser bundles, one per panel, minified (each panel open loads one); codicons are

@@ -296,7 +296,7 @@ describe('JS host: load failures point at the file and line', () => {
     return file;
   };
 
-  it('a syntax error in a .ts file (esbuild): message, file and line, with the line in the traceback', TIMEOUT, async (t) => {
+  it('a syntax error in a .ts file: message, file and line, with the line in the traceback', TIMEOUT, async (t) => {
     const file = write('broken.ts', 'export class Predictor {\n  predict(rows: number[]): number[] {\n    return rows.map((r) => r +);\n  }\n}\n');
     const reply = (await new Host(t).load(file)) as LoadFailed;
     assert.equal(reply.type, 'load-failed');

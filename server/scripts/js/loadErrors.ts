@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScriptLocation, ScriptResponse } from '../scriptProtocol';
-import { ScriptCompileError, compileErrorOf, loadEsbuild } from './moduleLoader';
+import { ScriptCompileError, compileErrorOf, syntaxErrorIn } from './moduleLoader';
 
 type LoadFailed = Extract<ScriptResponse, { type: 'load-failed' }>;
 
@@ -106,16 +106,6 @@ function lineMentioning(file: string, specifier: string): number | undefined {
   }
 }
 
-/** Where esbuild finds a syntax error in a JavaScript file (ES module syntax errors carry no place). */
-function esbuildSyntaxCheck(file: string): ScriptCompileError | undefined {
-  try {
-    loadEsbuild().transformSync(fs.readFileSync(file, 'utf8'), { loader: 'js', format: 'esm', sourcefile: file, logLevel: 'silent' });
-    return undefined;
-  } catch (err) {
-    return compileErrorOf(err, file);
-  }
-}
-
 function firstLine(s: string): string {
   return s.split('\n')[0]!;
 }
@@ -158,9 +148,9 @@ export function describeLoadError(err: unknown, scriptPath: string, hostDir: str
     if (ext === '.js' || ext === '.mjs') {
       let found: ScriptCompileError | undefined;
       try {
-        found = esbuildSyntaxCheck(scriptPath);
+        found = syntaxErrorIn(scriptPath);
       } catch {
-        found = undefined; // no esbuild: say what we know
+        found = undefined; // unreadable: say what we know
       }
       if (found && found.line !== undefined) {
         return withLocation({ message: `SyntaxError: ${err.message}`, traceback: `${found.excerpt}\n\n${traceback}` }, { file: found.file, line: found.line });

@@ -1,11 +1,12 @@
 /**
  * How the JS host loads a user's script inside its worker thread.
  *
- * - `.ts` / `.cts` / `.mts` are compiled by esbuild at load (one file at a time, to CommonJS, inline
- *   source maps so stack traces point at the .ts lines) through a require hook, so TypeScript helpers
- *   beside the script load too (`./helper`, or `./helper.js` naming helper.ts as tsc's NodeNext style
- *   does). CommonJS output has no top-level await (esbuild's error says so, with the line);
- *   `import.meta.url`, `.filename` and `.dirname` are provided.
+ * - `.ts` / `.cts` / `.mts` are compiled by sucrase at load (one file at a time, to CommonJS; sucrase
+ *   keeps every line where it was, so stack traces point at the .ts lines) through a require hook, so
+ *   TypeScript helpers beside the script load too (`./helper`, or `./helper.js` naming helper.ts as
+ *   tsc's NodeNext style does). sucrase is plain JavaScript bundled into the host: no native binary per
+ *   platform to ship. CommonJS output has no top-level await; `import.meta.url`, `.filename` and
+ *   `.dirname` are provided.
  * - `.cjs` is required; `.js` and `.mjs` are imported (Node decides CJS or ESM as it would for
  *   `node script.js`; CommonJS exports appear as named exports and as `default`).
  * - Relative imports resolve from the script's folder (each file resolves from its own folder, as in Node).
@@ -17,6 +18,7 @@ import Module, { createRequire, register } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { transform } from 'sucrase';
 
 /** Extensions the host loads. */
 export const SCRIPT_EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'] as const;
@@ -25,7 +27,7 @@ const TS_EXTENSIONS = new Set(['.ts', '.cts', '.mts']);
 /** Packages a script may use from the server's own node_modules when its folder has none. */
 export const SERVER_PROVIDED_PACKAGES = ['onnxruntime-node', 'onnxruntime-common'] as const;
 
-/** A TypeScript compile error, with the place esbuild reports. */
+/** A compile (syntax) error, with the place the parser reports. */
 export class ScriptCompileError extends SyntaxError {
   override name = 'SyntaxError';
   constructor(
@@ -40,68 +42,46 @@ export class ScriptCompileError extends SyntaxError {
   }
 }
 
-interface EsbuildMessage {
-  text: string;
-  location: { file: string; line: number; column: number; lineText: string } | null;
-}
-interface Esbuild {
-  transformSync(source: string, options: Record<string, unknown>): { code: string };
-}
-
-let esbuildModule: Esbuild | undefined;
-
-/** esbuild, loaded on first use (scripts in plain JS never need it). */
-export function loadEsbuild(): Esbuild {
-  if (esbuildModule) return esbuildModule;
-  try {
-    // A plain require: esbuild ships a native binary per platform and cannot be bundled.
-    esbuildModule = require('esbuild') as Esbuild;
-  } catch (err) {
-    throw new Error(
-      `TypeScript scripts are compiled with esbuild, which could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ` +
-        'reinstall the extension, or write the script in JavaScript',
-    );
-  }
-  return esbuildModule;
+/**
+ * A sucrase parse error as a ScriptCompileError; undefined when `err` is not one. sucrase says
+ * "Error transforming <file>: Unexpected token (3:12)" with `loc` {line, column (0-based)}.
+ */
+export function compileErrorOf(err: unknown, file: string, source?: string): ScriptCompileError | undefined {
+  const loc = (err as { loc?: { line?: unknown; column?: unknown } } | null)?.loc;
+  if (!(err instanceof Error) || typeof loc?.line !== 'number' || typeof loc.column !== 'number') return undefined;
+  const text = err.message.replace(/^Error transforming [^:]*: /, '').replace(/ \(\d+:\d+\)$/, '');
+  const where = `${file}:${loc.line}:${loc.column + 1}`;
+  const lineText = source?.split('\n')[loc.line - 1];
+  const excerpt = lineText !== undefined ? `${where}\n${lineText}\n${' '.repeat(loc.column)}^` : where;
+  return new ScriptCompileError(text, file, loc.line, loc.column + 1, excerpt);
 }
 
-/** The first esbuild error of a failed transform as a ScriptCompileError; undefined when `err` is not one. */
-export function compileErrorOf(err: unknown, file: string): ScriptCompileError | undefined {
-  const errors = (err as { errors?: EsbuildMessage[] } | null)?.errors;
-  const first = Array.isArray(errors) ? errors[0] : undefined;
-  if (!first) return undefined;
-  const loc = first.location;
-  const where = loc ? `${loc.file || file}:${loc.line}:${loc.column + 1}` : file;
-  const excerpt = loc ? `${where}\n${loc.lineText}\n${' '.repeat(loc.column)}^` : where;
-  return new ScriptCompileError(first.text, loc?.file || file, loc?.line, loc ? loc.column + 1 : undefined, excerpt);
-}
-
-const IMPORT_META_BANNER =
+const META_NAMES: Record<string, string> = { url: '__modeldeck_meta_url', filename: '__modeldeck_meta_filename', dirname: '__modeldeck_meta_dirname' };
+// On the first line, before the code: no line moves.
+const IMPORT_META_PRELUDE =
   'var __modeldeck_meta_url = require("node:url").pathToFileURL(__filename).href, __modeldeck_meta_filename = __filename, __modeldeck_meta_dirname = __dirname;';
-const IMPORT_META_DEFINES = {
-  'import.meta.url': '__modeldeck_meta_url',
-  'import.meta.filename': '__modeldeck_meta_filename',
-  'import.meta.dirname': '__modeldeck_meta_dirname',
-};
 
-/** CommonJS JavaScript (inline source map) of a TypeScript file; `import.meta.url` / `filename` / `dirname` work. */
+/** CommonJS JavaScript of a TypeScript file, line for line; `import.meta.url` / `filename` / `dirname` work. */
 export function compileTypeScript(source: string, file: string): string {
-  const esbuild = loadEsbuild();
+  let code: string;
   try {
-    return esbuild.transformSync(source, {
-      loader: 'ts',
-      format: 'cjs',
-      platform: 'node',
-      target: `node${process.versions.node.split('.')[0]}`,
-      sourcemap: 'inline',
-      sourcefile: file,
-      logLevel: 'silent',
-      // CommonJS has no import.meta: give it the file's own values (ES-module style TypeScript uses them).
-      banner: IMPORT_META_BANNER,
-      define: IMPORT_META_DEFINES,
-    }).code;
+    code = transform(source, { transforms: ['typescript', 'imports'], filePath: file, production: true }).code;
   } catch (err) {
-    throw compileErrorOf(err, file) ?? err;
+    throw compileErrorOf(err, file, source) ?? err;
+  }
+  // CommonJS has no import.meta: give it the file's own values (ES-module style TypeScript uses them).
+  const replaced = code.replace(/\bimport\.meta\.(url|filename|dirname)\b/g, (_m, name: string) => META_NAMES[name]!);
+  return replaced === code ? code : IMPORT_META_PRELUDE + replaced;
+}
+
+/** Where a JavaScript file has a syntax error (Node's ES-module syntax errors carry no place); undefined if none is found. */
+export function syntaxErrorIn(file: string): ScriptCompileError | undefined {
+  const source = fs.readFileSync(file, 'utf8');
+  try {
+    transform(source, { transforms: ['imports'], filePath: file });
+    return undefined;
+  } catch (err) {
+    return compileErrorOf(err, file, source);
   }
 }
 
@@ -128,9 +108,6 @@ let installed = false;
 export function installLoaders(serverDir: string): void {
   if (installed) return;
   installed = true;
-  // Stack traces of compiled TypeScript point at the .ts lines.
-  process.setSourceMapsEnabled(true);
-
   for (const ext of TS_EXTENSIONS) {
     internals._extensions[ext] = (module, filename) => module._compile(compileTypeScript(fs.readFileSync(filename, 'utf8'), filename), filename);
   }
