@@ -31,6 +31,9 @@ export interface RowsResult {
   batchRequests: number;
 }
 
+/** What the batcher hands back for one request: tensors, or V1 predictions (a predictor script's rows). */
+type ItemResult = VersionRunResult | RowsResult;
+
 /** A request's result, with the size of the batch it ran in. */
 export interface VersionRunResult extends RunResult {
   /** Requests in the batch this one ran in (1 = alone). */
@@ -59,7 +62,7 @@ export class LoadedVersion {
   private soloCounter = 0;
   /** False once the model showed its outputs do not follow the batch (rows in ≠ rows out). */
   private batchable = true;
-  private readonly batcher: AdaptiveBatcher<RunItem, VersionRunResult>;
+  private readonly batcher: AdaptiveBatcher<RunItem, ItemResult>;
   /** Identity of the model file this was loaded from (path, size, mtime). */
   loadKey = '';
   /** Reports each execution (stats, batch-size histogram). */
@@ -87,7 +90,7 @@ export class LoadedVersion {
     predictor?: ScriptRuntime,
   ) {
     this.script = predictor;
-    this.batcher = new AdaptiveBatcher<RunItem, VersionRunResult>(batcherLimits(batcher), {
+    this.batcher = new AdaptiveBatcher<RunItem, ItemResult>(batcherLimits(batcher), {
       // A dead pool takes the batch too, to fail it at once rather than hold it forever.
       canStart: () => (pool.idleWorkers > 0 || pool.dead) && pool.queued === 0,
       execute: (items) => this.execute(items),
@@ -122,17 +125,17 @@ export class LoadedVersion {
       ? { kind: 'tensors', key: k.key, rows: k.rows, inputs, outputNames }
       : { kind: 'tensors', key: `solo:${this.soloCounter++}`, rows: inputs[0]?.shape[0] ?? 1, inputs, outputNames };
     const { result, waitedMs } = await this.batcher.submit(item);
-    return { ...(result as VersionRunResult), queueMs: result.queueMs + waitedMs };
+    return { ...(result as VersionRunResult), queueMs: result.queueMs + waitedMs }; // a tensors item gets tensors back
   }
 
   /** V1 rows (`instances`) to the predictor script's `predict`; batched with other rows when batching is on. */
   async runRows(instances: unknown[]): Promise<RowsResult> {
     const item: RunItem = { kind: 'rows', key: this.batchable ? 'rows' : `solo:${this.soloCounter++}`, rows: instances.length, instances };
     const { result, waitedMs } = await this.batcher.submit(item);
-    return { ...(result as unknown as RowsResult), queueMs: result.queueMs + waitedMs };
+    return { ...(result as RowsResult), queueMs: result.queueMs + waitedMs }; // a rows item gets rows back
   }
 
-  private async execute(items: RunItem[]): Promise<(VersionRunResult | Error)[]> {
+  private async execute(items: RunItem[]): Promise<(ItemResult | Error)[]> {
     const rows = items.map((i) => i.rows);
     const totalRows = rows.reduce((a, b) => a + b, 0);
     if (this.script) return this.executeScript(items, rows, totalRows);
@@ -159,7 +162,7 @@ export class LoadedVersion {
    * request is retried alone: only the request that causes the error fails, its batch-mates get
    * their answers.
    */
-  private async executeScript(items: RunItem[], rows: number[], totalRows: number): Promise<(VersionRunResult | Error)[]> {
+  private async executeScript(items: RunItem[], rows: number[], totalRows: number): Promise<(ItemResult | Error)[]> {
     if (items.length === 1) return [await this.callPredict(items[0]!).catch((err: Error) => err)];
     try {
       const first = items[0]!;
@@ -170,10 +173,7 @@ export class LoadedVersion {
       const r = await this.callPredict(merged, items.length);
       if ('predictions' in r) {
         let at = 0;
-        return rows.map((n) => {
-          const part = (r as unknown as RowsResult).predictions.slice(at, (at += n));
-          return { ...(r as object), predictions: part } as unknown as VersionRunResult;
-        });
+        return rows.map((n) => ({ ...r, predictions: r.predictions.slice(at, (at += n)) }));
       }
       const split = splitOutputs(r.outputs, rows);
       if (split) return split.map((outputs) => ({ ...r, outputs }));
@@ -183,13 +183,13 @@ export class LoadedVersion {
     return this.eachAlone(items);
   }
 
-  private async callPredict(item: RunItem, batchRequests = 1): Promise<VersionRunResult> {
+  private async callPredict(item: RunItem, batchRequests = 1): Promise<ItemResult> {
     const pool = this.pool as ScriptPool;
     if (item.kind === 'rows') {
       const r = await pool.call('predict', [item.instances as never]);
       this.onExecution?.(batchRequests, item.rows);
       const predictions = predictionsOf(r.result, item.rows);
-      return { predictions, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests } as unknown as VersionRunResult;
+      return { predictions, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests };
     }
     const r = await pool.call('predict', [tensorsToScriptArg(item.inputs)]);
     this.onExecution?.(batchRequests, item.rows);
@@ -198,7 +198,7 @@ export class LoadedVersion {
     return { outputs, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests };
   }
 
-  private eachAlone(items: RunItem[]): Promise<(VersionRunResult | Error)[]> {
+  private eachAlone(items: RunItem[]): Promise<(ItemResult | Error)[]> {
     return Promise.all(
       items.map(async (item) => {
         try {
