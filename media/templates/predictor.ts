@@ -44,6 +44,7 @@ export class Predictor {
 
   /** Runs the model on an array of rows and returns one prediction per row. */
   async predict(inputs: unknown[]): Promise<unknown[]> {
+    console.log('predicting ' + inputs.length + (inputs.length === 1 ? ' row' : ' rows')); // one line per request in Show Logs
     const { runtime, session } = await this.loading;
     const feeds: Record<string, ort.Tensor> = {};
     const inputMetadata = session.inputMetadata;

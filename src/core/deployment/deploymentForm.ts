@@ -267,6 +267,18 @@ export function registryProblems(f: DeploymentFormState, catalog: FormCatalog): 
   return [];
 }
 
+/**
+ * A predictor script with the ONNX Runtime model server: that server serves the .onnx file and
+ * never runs the script, so the deployment would silently not be what the form shows. Placed
+ * under the script field (the one just picked or typed).
+ */
+export function scriptServerProblems(f: DeploymentFormState): { path: string; message: string }[] {
+  const script = f['predictor.script'].trim();
+  if (f.modelServer !== 'onnx' || script === '') return [];
+  const fix = f.servingTool === 'kserve' ? 'clear it (KServe deployments do not run predictor scripts yet)' : 'choose Model server "Predictor script" to serve the model with it, or clear it';
+  return [{ path: 'predictor.script', message: `predictor.script: the model server is "ONNX Runtime" (modelServer "onnx"), which serves the .onnx file and never runs ${script}; ${fix}` }];
+}
+
 /** The version number the form's selector picks today (undefined when it picks none). */
 export function resolveFormVersion(f: DeploymentFormState, catalog: FormCatalog): number | undefined {
   const model = catalog.models.find((m) => m.name === f['model.name'].trim());

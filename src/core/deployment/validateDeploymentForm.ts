@@ -1,10 +1,11 @@
 /**
  * Validation of the deployment form: the same validator the server and the file loader use
  * ({@link validateDeployment}), plus what only the registry knows (unknown model, missing version
- * or metric), with each problem placed under its field.
+ * or metric) and a predictor script the chosen model server would ignore, with each problem placed
+ * under its field.
  */
 import type { DeploymentSpec } from './deploymentSpec';
-import { inputFromForm, placeProblems, registryProblems, resolveFormVersion, type DeploymentFormState, type FormCatalog, type FormProblem } from './deploymentForm';
+import { inputFromForm, placeProblems, registryProblems, resolveFormVersion, scriptServerProblems, type DeploymentFormState, type FormCatalog, type FormProblem } from './deploymentForm';
 import { validateDeployment } from './validateDeployment';
 
 /** The verdict on a form: the spec it describes when valid, else every problem, placed. */
@@ -20,7 +21,7 @@ export interface FormValidation {
 
 export function validateDeploymentForm(form: DeploymentFormState, catalog: FormCatalog): FormValidation {
   const result = validateDeployment(inputFromForm(form));
-  const fromRegistry = registryProblems(form, catalog);
+  const fromRegistry = [...registryProblems(form, catalog), ...scriptServerProblems(form)];
   const resolved = resolveFormVersion(form, catalog);
   const base = resolved === undefined ? {} : { resolvedVersion: resolved };
   if (!result.ok) return { ok: false, problems: placeProblems([...result.problems, ...fromRegistry]), warnings: [], ...base };

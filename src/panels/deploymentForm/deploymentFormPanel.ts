@@ -17,7 +17,7 @@ import { resetWhenHidden } from '../panelPage';
 import { DEPLOYMENT_FORM_VIEW_TYPE, type FormAction, type FormContext, type FormFromPage, type FormToPage, type PickableField } from '../protocols/deploymentFormProtocol';
 import { newScriptFromTemplate, pickEnvironment, pickScript } from './formPickers';
 import { previewKServeYaml } from './kservePreview';
-import { saveDeploymentForm, type FormOrigin } from './saveDeploymentForm';
+import { deploymentFolderFor, saveDeploymentForm, type FormOrigin } from './saveDeploymentForm';
 
 /** What a form panel needs from the extension. */
 export interface FormPanelDeps {
@@ -221,12 +221,14 @@ export class DeploymentFormPanel extends PanelHost {
 
   private async pick(key: PickableField, state?: DeploymentFormState): Promise<void> {
     try {
+      // Script paths are written relative to the folder whose .modeldeck/ will hold this deployment.
+      const folder = () => deploymentFolderFor((state ?? this.state)['model.name'], this.origin, this.deps);
       const value =
         key === 'predictor.environment'
           ? await pickEnvironment()
           : state
-            ? await newScriptFromTemplate(this.deps.extensionUri, key, state.name || state['model.name'])
-            : await pickScript(key);
+            ? await newScriptFromTemplate(this.deps.extensionUri, key, state.name || state['model.name'], folder())
+            : await pickScript(key, folder());
       this.channel.post({ type: 'fieldValue', key, value });
     } catch (err) {
       if (err instanceof CancelledError) return;

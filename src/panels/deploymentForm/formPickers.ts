@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from '../../common/config';
 import { CancelledError, UserFacingError } from '../../common/errors';
+import { scriptPathForDeployment } from './scriptLocation';
 
 type ScriptKey = 'predictor.script' | 'transformer.script';
 
@@ -11,13 +12,16 @@ const EXCLUDE = '{**/node_modules/**,**/.venv/**,**/venv/**,**/dist/**,**/.git/*
 
 /**
  * "Pick…" next to a script: the workspace's Python/TypeScript/JavaScript files, "Browse…", or
- * "None". Returns the workspace-relative path ('' for none); throws CancelledError on dismiss.
+ * "None". Returns the path relative to `folder`, the workspace folder that holds the deployment's
+ * `.modeldeck/` ('' for none); throws CancelledError on dismiss.
  */
-export async function pickScript(key: ScriptKey): Promise<string> {
+export async function pickScript(key: ScriptKey, folder: vscode.WorkspaceFolder): Promise<string> {
   const files = await vscode.workspace.findFiles(SCRIPT_GLOB, EXCLUDE, 500);
   type Item = vscode.QuickPickItem & { value?: string; browse?: boolean };
+  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const rels = files.flatMap((u) => scriptPathForDeployment(u.fsPath, folder.uri.fsPath, roots) ?? []);
   const items: Item[] = [
-    ...files.map((u) => vscode.workspace.asRelativePath(u, false)).sort().map((rel) => ({ label: rel, value: rel })),
+    ...rels.sort().map((rel) => ({ label: rel, value: rel })),
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(folder-opened) Browse…', browse: true },
     { label: '$(close) None', value: '' },
@@ -27,19 +31,21 @@ export async function pickScript(key: ScriptKey): Promise<string> {
   if (!pick.browse) return pick.value ?? '';
   const [uri] = (await vscode.window.showOpenDialog({
     canSelectMany: false,
-    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    defaultUri: folder.uri,
     filters: { Scripts: ['py', 'ts', 'js', 'mjs'] },
     openLabel: 'Use Script',
   })) ?? [];
   if (!uri) throw new CancelledError();
-  return workspaceRelative(uri);
+  return deploymentRelative(uri, folder);
 }
 
 /**
  * "New from template…": a predictor or transformer script from the templates that ship in media/,
- * saved where the user says (inside the workspace) and opened beside. Returns its relative path.
+ * saved where the user says (inside the workspace; `scripts/` of `folder` by default) and opened
+ * beside. Returns its path relative to `folder`, the workspace folder that holds the deployment's
+ * `.modeldeck/`.
  */
-export async function newScriptFromTemplate(extensionUri: vscode.Uri, key: ScriptKey, baseName: string): Promise<string> {
+export async function newScriptFromTemplate(extensionUri: vscode.Uri, key: ScriptKey, baseName: string, folder: vscode.WorkspaceFolder): Promise<string> {
   const role = key === 'predictor.script' ? 'predictor' : 'transformer';
   const choices = [
     { label: 'Python', description: `${role}.py`, template: `${role}.py`, ext: 'py' },
@@ -48,15 +54,13 @@ export async function newScriptFromTemplate(extensionUri: vscode.Uri, key: Scrip
   ];
   const pick = await vscode.window.showQuickPick(choices, { title: `New ${role} script from a template` });
   if (!pick) throw new CancelledError();
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new UserFacingError('open a folder first: scripts are saved in the workspace');
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(folder.uri, 'scripts', `${baseName || 'model'}_${role}.${pick.ext}`),
     filters: { [pick.label]: [pick.ext] },
     saveLabel: `Create ${role}`,
   });
   if (!target) throw new CancelledError();
-  const rel = workspaceRelative(target);
+  const rel = deploymentRelative(target, folder);
   const template = vscode.Uri.joinPath(extensionUri, 'media', 'templates', pick.template);
   await fs.mkdir(path.dirname(target.fsPath), { recursive: true });
   // The save dialog already asked about replacing an existing file.
@@ -102,9 +106,9 @@ export async function pickEnvironment(): Promise<string> {
   return uri.fsPath;
 }
 
-/** Scripts are stored relative to the workspace (the schema says so); files elsewhere are refused. */
-function workspaceRelative(uri: vscode.Uri): string {
-  const rel = vscode.workspace.asRelativePath(uri, false);
-  if (path.isAbsolute(rel)) throw new UserFacingError(`${uri.fsPath} is outside the workspace; scripts must live in it (their path is stored relative to it)`);
+/** Scripts are stored relative to the deployment's workspace folder (the schema says so); files outside the workspace are refused. */
+function deploymentRelative(uri: vscode.Uri, folder: vscode.WorkspaceFolder): string {
+  const rel = scriptPathForDeployment(uri.fsPath, folder.uri.fsPath, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+  if (rel === undefined) throw new UserFacingError(`${uri.fsPath} is outside the workspace; scripts must live in it (their path is stored relative to ${folder.uri.fsPath}, which holds .modeldeck/)`);
   return rel;
 }

@@ -34,7 +34,7 @@ export async function saveDeploymentForm(
   origin: FormOrigin,
   deps: { deployments: DeploymentService; registry: RegistryService },
 ): Promise<SavedDeployment> {
-  const folder = folderFor(spec, origin, deps);
+  const folder = deploymentFolderFor(spec.model.name, origin, deps);
   const file = deploymentFilePath(folder.uri.fsPath, spec.name);
   const onDisk = await readSpec(file);
   let overwrite = false;
@@ -61,10 +61,14 @@ export async function saveDeploymentForm(
   return { name: spec.name, file, folder, hotSwapped: wasRunning && changed };
 }
 
-/** The edited deployment's folder; else the folder of the model's registry; else the first workspace folder. */
-function folderFor(spec: DeploymentSpec, origin: FormOrigin, deps: { deployments: DeploymentService; registry: RegistryService }): vscode.WorkspaceFolder {
+/**
+ * The workspace folder whose `.modeldeck/deployments/` gets the file: the edited deployment's
+ * folder; else the folder of the model's registry; else the first workspace folder. Script paths
+ * the form writes are relative to it too.
+ */
+export function deploymentFolderFor(modelName: string, origin: FormOrigin, deps: { deployments: DeploymentService; registry: RegistryService }): vscode.WorkspaceFolder {
   const edited = origin.editing ? deps.deployments.get(origin.editing) : undefined;
-  const folder = edited?.folder ?? deps.registry.find(spec.model.name)?.folder ?? vscode.workspace.workspaceFolders?.[0];
+  const folder = edited?.folder ?? deps.registry.find(modelName.trim())?.folder ?? vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new UserFacingError('open a folder first: deployments are saved in its .modeldeck/deployments/');
   return folder;
 }
