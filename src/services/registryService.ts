@@ -41,7 +41,8 @@ export class RegistryService extends Disposable {
 
   constructor() {
     super();
-    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*.{onnx,json,txt}'));
+    // Any file: a version may hold a pickle, a TorchScript file or weights of any name (events outside registries are ignored).
+    const watcher = this.register(vscode.workspace.createFileSystemWatcher('**/*'));
     const schedule = (uri: vscode.Uri) => {
       if (this.isUnderRegistry(uri.fsPath)) this.scheduleRefresh();
     };

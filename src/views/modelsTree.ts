@@ -67,7 +67,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode> {
         // A version without an .onnx file is served only by a predictor script (modelServer "script").
         item.description = `${versionDescription(info, model.keyMetric)}${info.modelFile === undefined ? ' · no ONNX' : ''}${isBest ? ' ★ best' : ''}`;
         item.iconPath = new vscode.ThemeIcon(isBest ? 'star-full' : 'versions');
-        item.contextValue = info.metadataFile ? 'modelVersion.withJson' : 'modelVersion';
+        // Not "modelVersion…" for a version without ONNX: Serve (ONNX only) is not offered on it; Deploy… is.
+        const kind = info.modelFile === undefined ? 'scriptVersion' : 'modelVersion';
+        item.contextValue = info.metadataFile ? `${kind}.withJson` : kind;
         item.resourceUri = vscode.Uri.file(info.dir);
         item.id = `version:${info.dir}`;
         return item;
