@@ -110,6 +110,7 @@ function checkVsixContents(vsix: string): void {
     'extension/examples/models/digits-cnn/1/model.onnx',
     'extension/examples/.modeldeck/deployments/iris.json',
     'extension/examples/requests/iris.request.json',
+    'extension/examples/scripts/irisPredictor.js',
     'extension/media/walkthrough/example-workspace.png',
   ];
   // Whatever the build wrote to dist/ (bundles, .proto files, webview scripts) must ship, except the
@@ -120,8 +121,8 @@ function checkVsixContents(vsix: string): void {
   const missing = [...new Set(must)].filter((f) => !files.includes(f));
   const forbidden = files.filter((f) =>
     /^extension\/(src|server|test|webview|bench|scripts)\//.test(f) ||
-    // examples/: only the example workspace (models, deployments, requests), not its script
-    (/^extension\/examples\//.test(f) && !/^extension\/examples\/(models|\.modeldeck|requests)\//.test(f)) ||
+    // examples/: only the example workspace (models, deployments, requests, scripts), not make_models.py
+    (/^extension\/examples\//.test(f) && !/^extension\/examples\/(models|\.modeldeck|requests|scripts)\//.test(f)) ||
     /^extension\/dist\/test\//.test(f) ||
     (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !/^extension\/media\//.test(f)) || // media/templates/*.ts are user scaffolds
     /^extension\/node_modules\/(?!onnxruntime-node\/|onnxruntime-common\/)/.test(f) ||

@@ -102,6 +102,7 @@ describe('example workspace: on disk', () => {
       'models/digits-cnn/1/labels.txt',
       '.modeldeck/deployments/iris.json',
       'requests/iris.request.json',
+      'scripts/irisPredictor.js',
     ]) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
     assert.ok(!files.some((f) => /make_models|README|__pycache__/.test(f)), files.join(', '));
     assert.deepEqual(files, [...files].sort());

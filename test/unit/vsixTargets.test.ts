@@ -126,7 +126,7 @@ describe('npm run package: one VSIX per target', () => {
         (f) =>
           others.some((d) => f.startsWith(`extension/${ORT_BIN}/${d}/`)) ||
           /^extension\/(src|server|test|webview|bench|scripts|build|\.ci)\//.test(f) ||
-          /^extension\/examples\/(?!models\/|\.modeldeck\/|requests\/)/.test(f) || // the example workspace ships, its scripts do not
+          /^extension\/examples\/(?!models\/|\.modeldeck\/|requests\/|scripts\/)/.test(f) || // the example workspace ships (its predictor/transformer scripts too), make_models.py does not
           /^extension\/dist\/test\//.test(f) ||
           /^extension\/dist\/.*\.map$/.test(f) ||
           (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !/^extension\/media\//.test(f)) || // media/templates/*.ts are user scaffolds

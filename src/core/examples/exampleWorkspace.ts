@@ -9,7 +9,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 /** The parts of the bundled `examples/` folder that make the example workspace (relative, `/`). */
-export const EXAMPLE_WORKSPACE_PARTS = ['models', '.modeldeck/deployments', 'requests'] as const;
+export const EXAMPLE_WORKSPACE_PARTS = ['models', '.modeldeck/deployments', 'requests', 'scripts'] as const;
 
 /** What the target folder holds where an example file would go. */
 export type TargetState = 'missing' | 'identical' | 'different' | 'notAFile';
