@@ -101,7 +101,8 @@ describe('example scripts', () => {
     return { printed: lines.slice(0, -1), result: JSON.parse(lines[lines.length - 1]!) };
   };
 
-  it('iris_sklearn_predictor.py loads model.pkl with joblib and returns class indexes, printing a line per request', { skip: !hasSklearn && `${python} cannot import sklearn and joblib` }, async () => {
+  it('iris_sklearn_predictor.py loads model.pkl with joblib and returns class indexes, printing a line per request', async () => {
+    assert.ok(hasSklearn, `${python} cannot import sklearn and joblib: run scripts/install-test-deps.sh (npm test does)`);
     const dir = (await REGISTRY.getVersion('iris-sklearn', 1)).dir;
     const out = runPython(
       dir,
@@ -119,7 +120,7 @@ describe('example scripts', () => {
     });
   });
 
-  it('iris_transformer.py turns named rows into lists and class indexes into the labels of iris', { skip: !existsSync(python) && `no ${python}` }, async () => {
+  it('iris_transformer.py turns named rows into lists and class indexes into the labels of iris', async () => {
     const dir = (await REGISTRY.getVersion('iris', 2)).dir;
     const request = JSON.parse(await fs.readFile(path.join(EXAMPLES, 'requests', 'iris-named-v1.request.json'), 'utf8')) as unknown;
     const out = runPython(
