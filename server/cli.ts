@@ -38,6 +38,10 @@ and KServe V1.
   --instances N          sessions (worker threads) per model served from --registry (default 1)
   --script-timeout-seconds N  a predictor/transformer script call running longer fails and its
                          process or thread is replaced (default 60)
+  --log-payload-max-bytes N  inference logger: payloads over N bytes are cut, with
+                         "truncatedFrom" in the record (default 1048576 = 1 MiB)
+  --log-file-max-bytes N inference logger: a file sink rotates past N bytes (default 104857600)
+  --log-file-keep N      inference logger: rotated files kept, <file>.1 … <file>.N (default 5)
   --allowed-hosts A,B    extra Host header names to accept (DNS-rebinding guard)
   --any-host             accept every Host header
   -h, --help             show this help
@@ -82,6 +86,9 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         'max-queue-size': { type: 'string' },
         instances: { type: 'string' },
         'worker-script': { type: 'string' },
+        'log-payload-max-bytes': { type: 'string' },
+        'log-file-max-bytes': { type: 'string' },
+        'log-file-keep': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -130,6 +137,11 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
       maxQueueSize: intOption('max-queue-size', v['max-queue-size'], DEFAULT_CONFIG.defaultBatcher.maxQueueSize, 1),
     },
     defaultInstances: intOption('instances', v.instances, DEFAULT_CONFIG.defaultInstances, 1),
+    inferenceLog: {
+      maxPayloadBytes: intOption('log-payload-max-bytes', v['log-payload-max-bytes'], DEFAULT_CONFIG.inferenceLog.maxPayloadBytes, 1),
+      fileMaxBytes: intOption('log-file-max-bytes', v['log-file-max-bytes'], DEFAULT_CONFIG.inferenceLog.fileMaxBytes, 1),
+      fileKeep: intOption('log-file-keep', v['log-file-keep'], DEFAULT_CONFIG.inferenceLog.fileKeep, 0),
+    },
     ...(v['worker-script'] ? { workerScript: path.resolve(cwd, v['worker-script']) } : {}),
   };
   // Explicit mode (the extension) may name registries that do not exist yet: they are created later.

@@ -49,6 +49,8 @@ export interface ServerConfig {
   workerScript?: string;
   /** A predictor/transformer script call running longer fails and its host is replaced, ms. */
   scriptTimeoutMs: number;
+  /** Inference logger: payload cap, file sink rotation. */
+  inferenceLog: { maxPayloadBytes: number; fileMaxBytes: number; fileKeep: number };
 }
 
 export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
@@ -67,4 +69,5 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   defaultBatcher: { enabled: false, maxBatchSize: 32, maxLatencyMs: 5, maxQueueSize: 1024 },
   defaultInstances: 1,
   scriptTimeoutMs: 60_000,
+  inferenceLog: { maxPayloadBytes: 1024 * 1024, fileMaxBytes: 100 * 1024 * 1024, fileKeep: 5 },
 };

@@ -5,6 +5,7 @@ import { ModelFolderRegistry } from '../src/core/registry/modelFolder';
 import { RegistrySet } from '../src/core/registry/registrySet';
 import type { ServerConfig } from './config';
 import { InferenceService } from './inference/inferenceService';
+import { InferenceLogHub } from './inferenceLog/inferenceLogHub';
 import { createLogger, type Logger } from './observability/logger';
 import { ServerMetrics } from './observability/metrics';
 import { ModelStatsBook } from './observability/modelStats';
@@ -50,7 +51,9 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
   );
   const metrics = new ServerMetrics();
   const stats = new ModelStatsBook();
+  const inferenceLog = new InferenceLogHub(config.inferenceLog, logger, metrics);
   const manager = new ModelManager({
+    inferenceLog,
     registry,
     logger,
     metrics,
@@ -64,6 +67,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     registry,
     manager,
     inference,
+    inferenceLog,
     stats,
     metrics,
     logger,

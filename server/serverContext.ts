@@ -1,5 +1,6 @@
 import type { RegistrySet } from '../src/core/registry/registrySet';
 import type { InferenceService } from './inference/inferenceService';
+import type { InferenceLogHub } from './inferenceLog/inferenceLogHub';
 import type { Logger } from './observability/logger';
 import type { ServerMetrics } from './observability/metrics';
 import type { ModelStatsBook } from './observability/modelStats';
@@ -11,6 +12,8 @@ export interface ServerContext {
   registry: RegistrySet;
   manager: ModelManager;
   inference: InferenceService;
+  /** The inference logger's live records (GET /v2/logging/{deployment}/records). */
+  inferenceLog: InferenceLogHub;
   stats: ModelStatsBook;
   metrics: ServerMetrics;
   logger: Logger;

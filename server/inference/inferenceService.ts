@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { InferenceError } from '../errors';
+import type { InferenceLogger } from '../inferenceLog/inferenceLogger';
 import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
 import type { ModelStatsBook } from '../observability/modelStats';
@@ -29,6 +30,14 @@ export interface InferRequest {
   inputs: Tensor[];
   /** Requested output specs as received (`outputs` of a V2 request); undefined = all. */
   outputs?: unknown;
+  /**
+   * The request as received, for the inference logger (read only when the deployment logs
+   * requests; front ends pass what they already hold, nothing is built for it): the raw REST body
+   * (JSON text, or the binary extension's bytes) or the decoded gRPC message.
+   */
+  received?: unknown;
+  /** Binary extension: Inference-Header-Content-Length of `received`. */
+  receivedHeaderLength?: number;
 }
 
 /** A KServe V1 request: `:predict`, or a legacy Predict script's `:classify` / `:regress`. */
@@ -38,6 +47,8 @@ export interface V1Request {
   verb: 'predict' | 'classify' | 'regress';
   /** The parsed JSON body ({"instances": [...]} or {"inputs": [...]}). */
   body: unknown;
+  /** The raw body as received, for the inference logger (else it logs `body`). */
+  received?: Buffer;
 }
 
 /** Result of one inference. */
@@ -47,6 +58,11 @@ export interface InferResult {
   outputs: Tensor[];
   /** Milliseconds waiting for a worker, inside session.run, and in total on the server. */
   timing: { queueMs: number; computeMs: number; totalMs: number };
+  /**
+   * The deployment's inference logger when its mode is not "none": the front end hands it the
+   * answer it sends (`log.response(...)`, which does nothing unless responses are logged).
+   */
+  log?: InferenceLogger;
 }
 
 /**
@@ -74,6 +90,9 @@ export class InferenceService {
   async infer(req: InferRequest, started = performance.now()): Promise<InferResult> {
     const loaded = this.manager.acquire(req.model, req.version);
     const version = loaded.version;
+    // Mode "none": no logger, nothing done or allocated here.
+    const log = loaded.inferenceLog;
+    if (log !== undefined) log.request(req.requestId, req.protocol, started, req.received, req.receivedHeaderLength);
     try {
       let inputs = req.inputs;
       let requested = req.outputs;
@@ -101,7 +120,7 @@ export class InferenceService {
       }
       const totalMs = performance.now() - started;
       this.recordSuccess(req.model, version, req.protocol, req.requestId, totalMs, run.queueMs, run.computeMs);
-      return { model: req.model, version, outputs, timing: { queueMs: run.queueMs, computeMs: run.computeMs, totalMs } };
+      return { model: req.model, version, outputs, timing: { queueMs: run.queueMs, computeMs: run.computeMs, totalMs }, log };
     } catch (err) {
       this.recordFailure(req.model, version, req.protocol, req.requestId, started, err);
       throw err;
@@ -115,9 +134,11 @@ export class InferenceService {
    * `predict` (rows batched with other requests when batching is on) or `classify`/`regress`, or
    * decoded for the ONNX sessions; then `{"predictions": [...]}` through postprocess.
    */
-  async predictV1(req: V1Request, started = performance.now()): Promise<{ body: unknown; version: number; timing: InferResult['timing'] }> {
+  async predictV1(req: V1Request, started = performance.now()): Promise<{ body: unknown; version: number; timing: InferResult['timing']; log?: InferenceLogger }> {
     const loaded = this.manager.acquire(req.model);
     const version = loaded.version;
+    const log = loaded.inferenceLog;
+    if (log !== undefined) log.request(req.requestId, 'v1-rest', started, req.received ?? req.body);
     try {
       let body = req.body;
       if (loaded.transformer) body = await transform(loaded.transformer, 'preprocess', body);
@@ -150,7 +171,7 @@ export class InferenceService {
       if (loaded.transformer) response = await transform(loaded.transformer, 'postprocess', response);
       const totalMs = performance.now() - started;
       this.recordSuccess(req.model, version, 'v1-rest', req.requestId, totalMs, queueMs, computeMs);
-      return { body: response, version, timing: { queueMs, computeMs, totalMs } };
+      return { body: response, version, timing: { queueMs, computeMs, totalMs }, log };
     } catch (err) {
       this.recordFailure(req.model, version, 'v1-rest', req.requestId, started, err);
       throw err;

@@ -54,6 +54,25 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly inferenceLogSent = new Counter({
+    name: 'modeldeck_inference_log_sent_total',
+    help: 'Inference log events delivered, by deployment and sink.',
+    labelNames: ['deployment', 'sink'] as const,
+    registers: [this.registry],
+  });
+  readonly inferenceLogRetried = new Counter({
+    name: 'modeldeck_inference_log_retried_total',
+    help: 'Inference log events sent again after a failed attempt, by deployment and sink.',
+    labelNames: ['deployment', 'sink'] as const,
+    registers: [this.registry],
+  });
+  readonly inferenceLogDropped = new Counter({
+    name: 'modeldeck_inference_log_dropped_total',
+    help: 'Inference log events dropped (queue full, sink down past the retries, or not sent when closing), by deployment and sink.',
+    labelNames: ['deployment', 'sink'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'modeldeck_' });
   }

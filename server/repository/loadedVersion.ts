@@ -4,6 +4,7 @@ type BatcherSpec = DeploymentSpec['batcher'];
 import type { ModelVersionInfo } from '../../src/core/registry/modelRegistry';
 import { AdaptiveBatcher, type BatchItem, type BatcherLimits } from '../batching/adaptiveBatcher';
 import { batchKey, concatInputs, splitOutputs } from '../batching/tensorBatching';
+import type { InferenceLogger } from '../inferenceLog/inferenceLogger';
 import type { PoolInfo, RunResult, WorkerPool } from '../runtime/workerPool';
 import type { ScriptInfo, ScriptPool } from '../scripts/scriptPool';
 import { predictionsOf, scriptResultToTensors, tensorsToScriptArg } from '../scripts/scriptValues';
@@ -74,6 +75,8 @@ export class LoadedVersion {
   readonly script: ScriptRuntime | undefined;
   /** Set when a transformer script runs around every request. */
   transformer: ScriptRuntime | undefined;
+  /** The deployment's inference logger for this version; undefined when its mode is "none". Closed on retire. */
+  inferenceLog: InferenceLogger | undefined;
 
   constructor(
     /** Name clients use (the deployment name). */
@@ -238,6 +241,8 @@ export class LoadedVersion {
         };
       });
     }
-    await Promise.all([this.pool.close(timeoutMs), this.transformer?.pool.close(timeoutMs)]);
+    // After the in-flight requests: their responses are logged too. What the sink has not taken
+    // within a few seconds is dropped (counted), so a dead sink never holds up a swap or shutdown.
+    await Promise.all([this.pool.close(timeoutMs), this.transformer?.pool.close(timeoutMs), this.inferenceLog?.close(Math.min(timeoutMs, 5000))]);
   }
 }

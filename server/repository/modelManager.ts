@@ -5,6 +5,7 @@ import { localServingGaps } from '../../src/core/deployment/localServingGaps';
 import type { ModelVersionInfo } from '../../src/core/registry/modelRegistry';
 import type { RegistrySet } from '../../src/core/registry/registrySet';
 import { notFound, unavailable } from '../errors';
+import type { InferenceLogHub } from '../inferenceLog/inferenceLogHub';
 import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
 import type { ModelStatsBook } from '../observability/modelStats';
@@ -83,6 +84,8 @@ export interface ModelManagerOptions {
   scriptTimeoutMs?: number;
   /** JS script host entry override (tests). */
   jsWorkerScript?: string;
+  /** Inference logging (absent: nothing is logged, e.g. in unit tests). */
+  inferenceLog?: InferenceLogHub;
 }
 
 /**
@@ -127,6 +130,7 @@ export class ModelManager {
     await e.chain;
     const current = e.current;
     e.current = undefined;
+    this.opts.inferenceLog?.forget(name);
     if (current) await this.retire(current);
     this.opts.logger.info('deployment removed', { deployment: name });
   }
@@ -248,10 +252,11 @@ export class ModelManager {
     try {
       const next = await this.load(spec, info, key, e.python);
       if (this.entries.get(spec.name) !== e) {
-        await next.pool.close();
+        await Promise.all([next.pool.close(), next.inferenceLog?.close(0)]);
         return;
       }
       e.current = next;
+      if (!next.inferenceLog) this.opts.inferenceLog?.forget(spec.name); // mode "none": no records kept
       e.state = 'READY';
       e.reason = undefined;
       e.failedKey = undefined;
@@ -342,6 +347,12 @@ export class ModelManager {
     const loaded = new LoadedVersion(spec.name, info, pool, runtime, labels, spec.batcher, predictor);
     loaded.transformer = transformer;
     loaded.loadKey = key;
+    try {
+      loaded.inferenceLog = this.opts.inferenceLog?.open(spec, info.version);
+    } catch (err) {
+      // A malformed sink must not stop the model from serving: said once, nothing logged.
+      this.opts.logger.error(`inference log off: ${(err as Error).message}`, { deployment: spec.name });
+    }
     const { metrics, stats, logger } = this.opts;
     loaded.onExecution = (requests, rows) => {
       stats?.recordExecution(spec.name, info.version);
@@ -358,7 +369,8 @@ export class ModelManager {
 }
 
 function runtimeSettingsDiffer(a: DeploymentSpec, b: DeploymentSpec): boolean {
-  const runtimeOf = (s: DeploymentSpec): string => JSON.stringify([s.resources, s.modelServer, s.predictor, s.transformer]);
+  // The inference logger belongs to the loaded version: a changed mode or sink takes a new load.
+  const runtimeOf = (s: DeploymentSpec): string => JSON.stringify([s.resources, s.modelServer, s.predictor, s.transformer, s.inferenceLogger]);
   return runtimeOf(a) !== runtimeOf(b);
 }
 

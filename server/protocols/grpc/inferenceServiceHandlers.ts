@@ -92,11 +92,11 @@ async function modelInfer(
   // Requested outputs in the shape of a REST request's "outputs", so selectOutputs checks them alike.
   const outputs = req.outputs.length > 0 ? req.outputs.map((o) => ({ name: o.name, parameters: parameterValues(o.parameters) })) : undefined;
   const result = await ctx.inference.infer(
-    { model: req.model_name, version, requestId, protocol: 'grpc', inputs: tensors, ...(outputs ? { outputs } : {}) },
+    { model: req.model_name, version, requestId, protocol: 'grpc', inputs: tensors, ...(outputs ? { outputs } : {}), received: req },
     started,
   );
   const encoded = encodeGrpcOutputs(result.outputs, raw);
-  return {
+  const response: ModelInferResponseMessage = {
     model_name: result.model,
     model_version: String(result.version),
     id: req.id === '' ? requestId : req.id,
@@ -107,6 +107,8 @@ async function modelInfer(
     outputs: encoded.outputs,
     raw_output_contents: encoded.raw_output_contents,
   };
+  if (result.log !== undefined) result.log.response(requestId, 'grpc', started, result.timing.totalMs, response);
+  return response;
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

@@ -29,10 +29,9 @@ export function addV1Routes(router: Router, ctx: ServerContext): void {
     if (verb !== 'predict' && verb !== 'classify' && verb !== 'regress') {
       throw invalidArgument(`unsupported V1 verb "${verb || segment}": use POST /v1/models/<name>:predict (or :classify / :regress with a legacy Predict script)`);
     }
-    const answer = await ctx.inference.predictV1(
-      { model, verb, requestId: res.locals.requestId as string, body: parseJsonBody(req.body) },
-      started,
-    );
+    const requestId = res.locals.requestId as string;
+    const answer = await ctx.inference.predictV1({ model, verb, requestId, body: parseJsonBody(req.body), received: req.body as Buffer }, started);
     res.json(answer.body);
+    if (answer.log !== undefined) answer.log.response(requestId, 'v1-rest', started, answer.timing.totalMs, answer.body);
   }));
 }

@@ -68,8 +68,10 @@ export async function inferV2(ctx: ServerContext, input: V2InferInput, started =
   let header: V2Header;
   let inputs: Tensor[];
   let protocol: Protocol = 'v2-rest';
+  let binaryHeaderLength: number | undefined;
   if (headerLength !== undefined) {
-    const split = splitBinaryBody(body, Number(headerLength));
+    binaryHeaderLength = Number(headerLength);
+    const split = splitBinaryBody(body, binaryHeaderLength);
     header = checkHeader(split.header);
     inputs = decodeBinaryInputs(header.inputs, split.binary);
     protocol = 'v2-rest-binary';
@@ -78,7 +80,8 @@ export async function inferV2(ctx: ServerContext, input: V2InferInput, started =
     inputs = header.inputs.map((raw, i) => decodeJsonInput(raw, i));
   }
   const result = await ctx.inference.infer(
-    { model, version, requestId: input.requestId, protocol, inputs, outputs: header.outputs },
+    // `received`: the body as it came, for the inference logger (a reference, nothing copied).
+    { model, version, requestId: input.requestId, protocol, inputs, outputs: header.outputs, received: body, receivedHeaderLength: binaryHeaderLength },
     started,
   );
   const binary = binaryOutputs(header, result.outputs);
@@ -100,9 +103,12 @@ export async function inferV2(ctx: ServerContext, input: V2InferInput, started =
     outputs,
   };
   if (parts.length === 0) {
-    return { headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify(response)) };
+    const text = Buffer.from(JSON.stringify(response));
+    if (result.log !== undefined) result.log.response(input.requestId, protocol, started, result.timing.totalMs, text);
+    return { headers: { 'content-type': 'application/json; charset=utf-8' }, body: text };
   }
   const { body: out, headerLength: outHeaderLength } = encodeBinaryResponse(response, parts);
+  if (result.log !== undefined) result.log.response(input.requestId, protocol, started, result.timing.totalMs, out, outHeaderLength);
   return { headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(outHeaderLength) }, body: out };
 }
 

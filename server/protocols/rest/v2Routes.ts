@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { invalidArgument } from '../../errors';
 import type { ServerContext } from '../../serverContext';
 import { handle } from './middleware';
 import { modelMetadata, scriptParameters } from '../modelMetadata';
@@ -77,5 +78,16 @@ export function addV2Routes(router: Router, ctx: ServerContext): void {
   });
   router.post('/v2/models/:model/infer', infer);
   router.post('/v2/models/:model/versions/:version/infer', infer);
+
+  // The inference logger's live stream (the editor's Inference Log polls it): records numbered
+  // from `since` on, and `next` to ask from next time. Served whatever the deployment's sink is.
+  router.get('/v2/logging/:model/records', handle((req, res) => {
+    const name = pathParam(req, 'model');
+    ctx.manager.checkServed(name); // 404 naming the deployments that exist
+    const raw = req.query.since;
+    const since = raw === undefined ? 0 : typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+    if (Number.isNaN(since)) throw invalidArgument(`"since" must be a record number ≥ 0, the "next" of the previous answer (got ${JSON.stringify(raw)})`);
+    res.type('application/json').send(ctx.inferenceLog.records(name, since));
+  }));
 
 }

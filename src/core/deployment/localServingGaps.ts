@@ -2,13 +2,9 @@ import type { DeploymentSpec } from './deploymentSpec';
 
 /**
  * The parts of a deployment the bundled local server does not carry out yet, each as a sentence
- * for the log, so a setting is never ignored silently. (KServe deployments get them from the
- * InferenceService builder: transformer component, logger.)
+ * for the log, so a setting is never ignored silently. None today: scripts run, and the inference
+ * logger writes to its sink (server/inferenceLog/). Kept so the next unsupported key has its place.
  */
-export function localServingGaps(spec: DeploymentSpec): string[] {
-  const gaps: string[] = [];
-  if (spec.inferenceLogger.mode !== 'none') {
-    gaps.push(`inferenceLogger mode "${spec.inferenceLogger.mode}" is not applied by the local server yet (on KServe it becomes the InferenceService logger)`);
-  }
-  return gaps;
+export function localServingGaps(_spec: DeploymentSpec): string[] {
+  return [];
 }

@@ -14,9 +14,15 @@ function looksLikePath(value: string): boolean {
   return value.includes('/') || value.includes('\\') || value.startsWith('.') || path.isAbsolute(value);
 }
 
+/** Whether an inference logger sink is a plain file path (not a URL such as http://, kafka:// or file://). */
+function isPlainPathSink(sink: string | undefined): sink is string {
+  return sink !== undefined && sink.trim() !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(sink);
+}
+
 /**
- * The spec with its script paths (and a path-like Python environment) made absolute against
- * `baseDir`, so the server runs the files the deployment file means wherever it was started.
+ * The spec with its script paths (and a path-like Python environment, and a relative file sink of
+ * the inference logger) made absolute against `baseDir`, so the server runs and writes the files
+ * the deployment file means wherever it was started.
  */
 export function withAbsoluteScriptPaths(spec: DeploymentSpec, baseDir: string): DeploymentSpec {
   const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(baseDir, p));
@@ -29,5 +35,6 @@ export function withAbsoluteScriptPaths(spec: DeploymentSpec, baseDir: string): 
       ...(environment !== undefined && looksLikePath(environment) ? { environment: abs(environment) } : {}),
     },
     transformer: { ...spec.transformer, ...(spec.transformer.script !== undefined ? { script: abs(spec.transformer.script) } : {}) },
+    inferenceLogger: { ...spec.inferenceLogger, ...(isPlainPathSink(spec.inferenceLogger.sink) ? { sink: abs(spec.inferenceLogger.sink) } : {}) },
   };
 }

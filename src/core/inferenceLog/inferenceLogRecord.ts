@@ -28,6 +28,8 @@ export interface InferenceLogRecord {
    * `{"base64": "..."}`; a gRPC message as its JSON form (bytes fields in base64, as protobuf's JSON mapping does).
    */
   payload: unknown;
+  /** REST binary extension only: the JSON header's length inside the payload's bytes (Inference-Header-Content-Length), to split it for a replay. */
+  binaryHeaderLength?: number;
   /** Set when the payload was cut at the configured size: its original size in bytes. */
   truncatedFrom?: number;
 }
