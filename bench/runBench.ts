@@ -35,6 +35,7 @@ import {
   JS_DIR,
   log,
   NOISY_ROW_PCT,
+  PHASE_NAMES,
   PHASES,
   QUICK,
   QUIET_BUDGET_S,
@@ -187,15 +188,14 @@ async function main(): Promise<void> {
   // 5. Issue 12: the Python predictor path vs a Flask peer.
   if (PHASES.has('scripts')) report.scripts = await scriptsPhase();
   report.durationS = (Date.now() - started) / 1000;
-  if (PHASES.has('onnx')) {
-    writeReports(report, analyze);
-  } else {
-    // A partial run: the ONNX results of the last full run stay; only the issue-12 part is replaced.
-    const file = path.join(REPO_ROOT, 'bench', 'report.json');
-    const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport) : undefined;
-    writeReports(previous ? { ...previous, ...(report.scripts ? { scripts: report.scripts } : {}) } : report, analyze);
-  }
-  log(`done in ${report.durationS.toFixed(0)} s: bench/report.md, bench/report.json${PHASES.has('onnx') ? '' : ' (only the issue-12 section replaced)'}`);
+  // A partial run (BENCH_PHASES) replaces only its own part of bench/report.json: BENCH_PHASES=scripts
+  // keeps the last run's ONNX results, BENCH_PHASES=onnx keeps the last issue-12 section.
+  const file = path.join(REPO_ROOT, 'bench', 'report.json');
+  const previous = PHASES.size < PHASE_NAMES.length && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport) : undefined;
+  if (!previous) writeReports(report, analyze);
+  else if (PHASES.has('onnx')) writeReports({ ...report, ...(previous.scripts ? { scripts: previous.scripts } : {}) }, analyze);
+  else writeReports({ ...previous, ...(report.scripts ? { scripts: report.scripts } : {}) }, analyze);
+  log(`done in ${report.durationS.toFixed(0)} s: bench/report.md, bench/report.json${previous ? ` (only the ${[...PHASES].join(', ')} part replaced)` : ''}`);
 }
 
 main().then(

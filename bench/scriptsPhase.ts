@@ -11,7 +11,9 @@
  *  3. the channel alone: the server's spawnPythonHost + modeldeck_host.py, predict round trips one at
  *     a time without HTTP (bench/scriptChannel.ts);
  *  4. the Flask peer (bench/flaskPeer.py, threaded=True) at c=1 and c=16;
- *  5. ModelDeck (dist/server.js --deployments) with the batcher off at c=1 and c=16, then on at c=16.
+ *  5. ModelDeck (dist/server.js --deployments) with the batcher off at c=1 and c=16, then on at c=16;
+ *     and an experiment: batcher off with `resources.instances` 2 (two Python hosts) at c=16;
+ *  6. a profile: the default deployment's server under `node --cpu-prof` at c=16 (not a row).
  * Every server answers one request first and must give the in-process prediction.
  *
  * The targets (rendered by bench/scriptsReport.ts): ModelDeck ≥ 1.5× Flask's throughput at c=16, and
@@ -24,7 +26,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, type ModelKey } from './common';
 import { BENCH_PYTHON, log, QUICK, SECONDS, TMP, WARMUP_S } from './config';
-import type { LoadgenConfig } from './loadgen';
+import { summarizeCpuProfile } from './cpuProfile';
+import type { LoadgenConfig, LoadgenResult } from './loadgen';
 import { startServer, runJsonChild, waitForQuiet, type ServerHandle } from './processes';
 import { describeRow, loadgen, toRow } from './rows';
 import type { ScriptChannelConfig, ScriptChannelResult } from './scriptChannel';
@@ -52,6 +55,8 @@ interface Setup {
   versionDir: string;
   deploymentsOff: string;
   deploymentsOn: string;
+  /** Experiment: batcher off with two Python hosts (resources.instances 2). */
+  deploymentsTwo: string;
   modelHow: string;
 }
 
@@ -71,17 +76,18 @@ async function setup(): Promise<Setup> {
   const versionDir = path.join(registry, MODEL, String(MODEL_VERSION));
   const { stdout } = await run(BENCH_PYTHON, [path.join(REPO_ROOT, 'bench', 'scripts', 'train_sklearn.py'), versionDir], { timeout: 120_000 });
   const trained = JSON.parse(stdout.trim().split('\n').pop()!) as { sklearn: string; accuracy: number };
-  const deployment = (batcher: boolean): Record<string, unknown> => ({
+  const deployment = (batcher: boolean, instances: number): Record<string, unknown> => ({
     name: MODEL,
     model: { name: MODEL, version: MODEL_VERSION },
     modelServer: 'script',
     predictor: { script: PREDICTOR, environment: BENCH_PYTHON },
     ...(batcher ? { batcher: BATCHER } : {}),
+    ...(instances !== 1 ? { resources: { instances } } : {}),
   });
-  const write = (name: string, batcher: boolean): string => {
+  const write = (name: string, batcher: boolean, instances = 1): string => {
     const d = path.join(dir, name);
     fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(path.join(d, `${MODEL}.json`), JSON.stringify(deployment(batcher), null, 2) + '\n');
+    fs.writeFileSync(path.join(d, `${MODEL}.json`), JSON.stringify(deployment(batcher, instances), null, 2) + '\n');
     return d;
   };
   return {
@@ -90,6 +96,7 @@ async function setup(): Promise<Setup> {
     versionDir,
     deploymentsOff: write('deployments-off', false),
     deploymentsOn: write('deployments-on', true),
+    deploymentsTwo: write('deployments-two', false, 2),
     modelHow: `LogisticRegression(max_iter=1000, lbfgs) fitted on scikit-learn's bundled iris data (150 rows, training accuracy ${trained.accuracy.toFixed(3)}), saved with joblib.dump as ${MODEL}/${MODEL_VERSION}/model.pkl by bench/scripts/train_sklearn.py at bench time`,
   };
 }
@@ -168,6 +175,7 @@ async function measure(
   c: number,
   processes: Record<string, number>,
   metrics: boolean,
+  instances?: number,
 ): Promise<void> {
   const names = Object.keys(processes);
   const cfg: LoadgenConfig = {
@@ -195,6 +203,7 @@ async function measure(
       model: MODEL,
       label,
       cpuByProcess,
+      ...(instances !== undefined ? { instances } : {}),
       ...(row.meanRequestsPerRun !== undefined ? { meanRequestsPerCall: row.meanRequestsPerRun } : {}),
     };
     out.rows.push(full);
@@ -205,7 +214,7 @@ async function measure(
   }
 }
 
-function emptyResult(): import('./loadgen').LoadgenResult {
+function emptyResult(): LoadgenResult {
   return { count: 0, errors: 0, errorSamples: [], warmupErrors: 0, elapsedS: 0, inferPerSec: 0, p50Ms: NaN, p90Ms: NaN, p99Ms: NaN, maxMs: NaN, meanMs: NaN, loadgenCpuPct: 0 };
 }
 
@@ -224,13 +233,49 @@ async function flaskRows(out: ScriptsReport, s: Setup, expected: unknown): Promi
   }
 }
 
-async function modelDeckRows(out: ScriptsReport, s: Setup, expected: unknown, batcher: boolean): Promise<void> {
-  const label = `ModelDeck script deployment, batcher ${batcher ? 'on' : 'off'}`;
+/**
+ * Profile (not a row): the default deployment again under the c=16 load, its server run with
+ * `node --cpu-prof`, the main thread's time summed by bench/cpuProfile.ts. Profiling slows the server
+ * a little, so this throughput is only shown next to the profile.
+ */
+async function profileRun(out: ScriptsReport, s: Setup): Promise<void> {
+  const dir = path.join(s.dir, 'cpu-profile');
+  fs.mkdirSync(dir, { recursive: true });
+  const server = await startServer(
+    'ModelDeck (profiled)',
+    ['--cpu-prof', '--cpu-prof-dir', dir, path.join(REPO_ROOT, 'dist', 'server.js'), '--deployments', s.deploymentsOff, '--registry', s.registry, '--http-port', '0', '--grpc-port', '0', '--poll-interval-ms', '0', '--log-level', 'info'],
+    'ready',
+  );
+  let inferPerSec = 0;
+  let window = 0;
+  try {
+    await waitForQuiet();
+    const r = await runJsonChild<LoadgenResult>(
+      'loadgen.js',
+      { protocol: 'rest-json', port: server.httpPort, path: V1_PATH, bodyB64: BODY.toString('base64'), headers: { 'Content-Type': 'application/json' }, concurrency: 16, warmupS: WARMUP_S, seconds: SECONDS } satisfies LoadgenConfig,
+      (WARMUP_S + SECONDS) * 1000 + 60_000,
+    );
+    inferPerSec = r.inferPerSec;
+    window = WARMUP_S + SECONDS;
+  } finally {
+    await server.stop();
+  }
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) {
+    out.notes.push('The profiled server wrote no .cpuprofile (it did not exit normally); no profile in this run.');
+    return;
+  }
+  out.profile = { ...summarizeCpuProfile(path.join(dir, file)), inferPerSec, loadS: window };
+  log(`scripts: profiled server ${inferPerSec.toFixed(0)}/s; main thread busy ${out.profile.busyMs.toFixed(0)} ms: ${out.profile.buckets.map((b) => `${b.name.split(' (')[0]} ${b.pct.toFixed(0)}%`).join(', ')}`);
+}
+
+async function modelDeckRows(out: ScriptsReport, s: Setup, expected: unknown, batcher: boolean, instances = 1): Promise<void> {
+  const label = `ModelDeck script deployment, batcher ${batcher ? 'on' : 'off'}${instances !== 1 ? `, ${instances} instances (experiment)` : ''}`;
   const server = await startServer(
     label,
     [
       path.join(REPO_ROOT, 'dist', 'server.js'),
-      '--deployments', batcher ? s.deploymentsOn : s.deploymentsOff,
+      '--deployments', instances !== 1 ? s.deploymentsTwo : batcher ? s.deploymentsOn : s.deploymentsOff,
       '--registry', s.registry,
       '--http-port', '0',
       '--grpc-port', '0',
@@ -245,7 +290,7 @@ async function modelDeckRows(out: ScriptsReport, s: Setup, expected: unknown, ba
     const processes: Record<string, number> = { 'node server': server.child.pid! };
     hosts.forEach((pid, i) => (processes[hosts.length === 1 ? 'python host' : `python host ${i + 1}`] = pid));
     if (hosts.length === 0) out.notes.push(`${label}: no Python host process found under the server; its CPU is not in the row.`);
-    for (const c of batcher ? [16] : [1, 16]) await measure(out, server, label, 'modeldeck', batcher, c, processes, true);
+    for (const c of batcher || instances !== 1 ? [16] : [1, 16]) await measure(out, server, label, 'modeldeck', batcher, c, processes, true, instances !== 1 ? instances : undefined);
   } finally {
     await server.stop();
     out.events.push(...server.events.map((e) => ({ ...e, source: server.label })));
@@ -285,6 +330,7 @@ export async function scriptsPhase(): Promise<ScriptsReport> {
   out.deployments = {
     'batcher off': JSON.parse(fs.readFileSync(path.join(s.deploymentsOff, `${MODEL}.json`), 'utf8')),
     'batcher on': JSON.parse(fs.readFileSync(path.join(s.deploymentsOn, `${MODEL}.json`), 'utf8')),
+    'experiment: 2 instances': JSON.parse(fs.readFileSync(path.join(s.deploymentsTwo, `${MODEL}.json`), 'utf8')),
   };
   log(`scripts: ${s.modelHow}`);
 
@@ -303,6 +349,13 @@ export async function scriptsPhase(): Promise<ScriptsReport> {
   await flaskRows(out, s, prediction);
   await modelDeckRows(out, s, prediction, false);
   await modelDeckRows(out, s, prediction, true);
+  // Experiment (not a target row): two hosts, so two calls can be in flight (see the report's findings).
+  await modelDeckRows(out, s, prediction, false, 2);
+  try {
+    await profileRun(out, s);
+  } catch (e) {
+    out.notes.push(`profile run failed: ${(e as Error).message}`);
+  }
   out.durationS = (Date.now() - started) / 1000;
   return out;
 }

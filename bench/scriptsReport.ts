@@ -10,7 +10,7 @@ const perSec = (v: number | undefined): string => (v === undefined || !Number.is
 const noisy = (r: ScriptsRow | undefined): string => ((r?.foreignCpuPct ?? 0) > 25 ? ' ⚠ noisy' : '');
 
 export function scriptsRow(s: ScriptsReport, system: 'flask' | 'modeldeck', batching: boolean | null, c: number): ScriptsRow | undefined {
-  return s.rows.find((r) => r.system === system && r.batching === batching && r.concurrency === c && !r.failed);
+  return s.rows.find((r) => r.system === system && r.batching === batching && r.concurrency === c && !r.failed && r.instances === undefined);
 }
 
 /** The two issue-12 figures and their verdicts (also used by the closing lines). */
@@ -90,7 +90,7 @@ export function scriptsSection(report: BenchReport): string {
     const t = s.channel;
     out.push(`| channel alone (Node → Python host → Node, no HTTP) | 1 | ${perSec(t.callsPerSec)} | ${ms(t.p50Ms)} | ${ms(t.p90Ms)} | ${ms(t.p99Ms)} | 0 | – | – | – | – | 1 (predict inside the host: mean ${ms(t.meanComputeMs)} ms) |`);
   }
-  const order = (r: ScriptsRow): number => (r.system === 'flask' ? 0 : r.batching ? 2 : 1) * 100 + r.concurrency;
+  const order = (r: ScriptsRow): number => (r.system === 'flask' ? 0 : r.instances !== undefined ? 3 : r.batching ? 2 : 1) * 100 + r.concurrency;
   for (const r of [...s.rows].sort((a, b) => order(a) - order(b))) {
     if (r.failed) {
       out.push(`| ${r.label} | ${r.concurrency} | failed: ${r.failed.replace(/\|/g, '/').slice(0, 160)} | | | | | | | | | |`);
@@ -120,6 +120,16 @@ export function scriptsSection(report: BenchReport): string {
   );
   out.push('');
   out.push(...scriptsFindings(s).map((x) => `- ${x}`));
+  if (s.profile) {
+    const p = s.profile;
+    out.push(
+      `- **Profile of ModelDeck's Node server** (default deployment, c=16, a separate run under \`node --cpu-prof\`: ${perSec(p.inferPerSec)} infer/s while profiled; the main thread was busy ${f(p.busyMs, 0)} ms of the ${f(p.loadS, 1)} s of load, start-up included). Self time by bucket: ` +
+        p.buckets.map((b) => `${b.name} ${f(b.pct, 0)}%`).join('; ') +
+        '. Hottest functions: ' +
+        p.top.map((t) => `${t.fn} ${f(t.pct, 1)}%`).join(', ') +
+        '. The profiler samples wall-clock time on the thread, so a write that wakes the other process and loses the core to it counts against the write.',
+    );
+  }
   const failed = s.checks.filter((c) => !c.ok);
   out.push(`- Output checks: ${s.checks.length - failed.length}/${s.checks.length} passed${failed.length ? ': failed ' + failed.map((c) => `${c.what}: ${c.detail}`).join('; ') : ` (${s.checks.map((c) => c.what).join(', ')}: the in-process prediction)`}.`);
   if (s.events.length > 0) out.push('- Server log lines at warn or above: ' + s.events.slice(0, 10).map((e) => `${e.source ?? ''} ${e.level}: ${e.msg}`).join('; '));
@@ -152,7 +162,22 @@ export function scriptsFindings(s: ScriptsReport): string[] {
     const hostUs = us(off16, 'python host');
     lines.push(
       `**CPU per request at c=16**: Flask ${f(flaskUs, 0)} µs in its one Python process (HTTP parsing, JSON, predict, thread switching under the GIL) at ${f(flask16.cpuByProcess?.['flask (python)'], 0)}% CPU — one process bound by the GIL cannot use more than about one core; ` +
-        `ModelDeck ${f(nodeUs, 0)} µs in the Node server + ${f(hostUs, 0)} µs in the Python host (read frame, json, predict, write frame) at ${f(off16.cpuByProcess?.['node server'], 0)}% + ${f(off16.cpuByProcess?.['python host'], 0)}% CPU, with the load generator at ${f(off16.loadgenCpuPct, 0)}%.`,
+        `ModelDeck ${f(nodeUs, 0)} µs in the Node server + ${f(hostUs, 0)} µs in the Python host (read frame, json, predict — itself ${f(off16.meanComputeMs !== undefined ? off16.meanComputeMs * 1000 : undefined, 0)} µs per call as the server's compute metric shows —, write frame) at ${f(off16.cpuByProcess?.['node server'], 0)}% + ${f(off16.cpuByProcess?.['python host'], 0)}% CPU, with the load generator at ${f(off16.loadgenCpuPct, 0)}%.`,
+    );
+  }
+  if (off16 && flask16 && off16.inferPerSec < 1.5 * flask16.inferPerSec) {
+    // Only for a miss: what bounds the default deployment's throughput, from this run's metrics.
+    const perCallMs = off16.inferPerSec > 0 ? 1000 / off16.inferPerSec : undefined;
+    lines.push(
+      `**Why the default deployment missed 1.5×**: the pool gives each Python host one call at a time (server/runtime/channelPool.ts: a channel is busy until its reply), so with 1 instance and the batcher off the ${f(off16.inferPerSec, 0)} calls/s at c=16 are strictly serial: ${ms(perCallMs)} ms per call, of which predict took ${ms(off16.meanComputeMs)} ms (the host was inside predict ${f(off16.workerBusyPct, 0)}% of the window); ` +
+        `the rest is the pipe round trip plus the wait until Node's one event loop, busy parsing and answering the 16 connections, reads the reply and writes the next call; requests waited a mean ${ms(off16.meanQueueMs)} ms in the queue. ` +
+        `Other processes took ${f(off16.foreignCpuPct, 0)}% (ModelDeck row) and ${f(flask16.foreignCpuPct, 0)}% (Flask row) of a core: with the cores shared, every write that wakes the other process of the chain can hand it the core, and each such wait lengthens the serial chain, while Flask's single process pays no hand-over. See the profile note below.`,
+    );
+  }
+  const two = s.rows.find((r) => r.instances === 2 && !r.failed);
+  if (two && flask16) {
+    lines.push(
+      `**Experiment — two Python hosts** (\`"resources": {"instances": 2}\`, batcher off, c=16): ${f(two.inferPerSec, 0)} infer/s = ${f(two.inferPerSec / flask16.inferPerSec)}× Flask${off16 ? ` and ${f(off16 && off16.inferPerSec > 0 ? two.inferPerSec / off16.inferPerSec : undefined)}× one host` : ''} (p50 ${ms(two.p50Ms)} ms), CPU ${cpuPct(two)}${noisy(two)}: two calls in flight instead of one.`,
     );
   }
   if (on16 && off16) {

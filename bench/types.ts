@@ -1,5 +1,6 @@
 /** Shapes of bench/report.json. */
 import type { ModelKey } from './common';
+import type { ProfileSummary } from './cpuProfile';
 
 export type Protocol = 'rest-json' | 'rest-binary' | 'grpc';
 export type SystemKind = 'naive' | 'modeldeck' | 'null' | 'flask';
@@ -166,6 +167,8 @@ export interface ScriptsRow extends Omit<Row, 'model'> {
   cpuByProcess?: Record<string, number>;
   /** Requests per predict call (ModelDeck's batch metrics). */
   meanRequestsPerCall?: number;
+  /** ModelDeck experiment rows: Python hosts (resources.instances) when not 1. */
+  instances?: number;
 }
 
 /** bench/scriptsPhase.ts's results. */
@@ -192,6 +195,8 @@ export interface ScriptsReport {
   rows: ScriptsRow[];
   /** Deployment files used, by row label. */
   deployments: Record<string, unknown>;
+  /** Main-thread CPU profile of the default deployment's server at c=16 (bench/cpuProfile.ts). */
+  profile?: ProfileSummary & { inferPerSec: number; loadS: number };
   events: LogEvent[];
   notes: string[];
 }
