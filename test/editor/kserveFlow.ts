@@ -151,11 +151,19 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
       await runCommand(page, 'ModelDeck: Predict on KServe Deployment');
       await pickQuickItem(page, NAME);
       const predict = await webviewFrame(page, 'predict.js', `Predict: ${NAME} on KServe`);
+      // The URL shown is the ingress as the user reaches it (vscode.env.asExternalUri): code-server
+      // forwards its port as http://127.0.0.1:<code-server port>/proxy/<ingress port>; a desktop VS
+      // Code shows it unchanged. Either way the ingress's own port, and the Host header beside it.
+      const ingressPort = new URL(fake.ingressUrl).port;
+      const shownRest = new RegExp(`REST (?:${escapeRegExp(fake.ingressUrl)}|https?://[^/\\s]+/proxy/${ingressPort})/? \\(Host: ${escapeRegExp(`${NAME}.${NS}.example.com`)}\\)`);
+      let lastTarget = '';
       await pollFor('the remote answer in the panel', 30_000, async () => {
-        const target = await predict.locator('.target').innerText();
+        const target = (lastTarget = await predict.locator('.target').innerText());
         const status = await predict.locator('.result-status').innerText();
         if (status.startsWith('✗')) throw new Error(`the panel shows a failure: ${status}`);
-        return target.includes(`KServe fake-kserve/${NS}`) && target.includes(`REST ${fake.ingressUrl} (Host: ${NAME}.${NS}.example.com)`) && status.startsWith(`✓ REST JSON · ${NAME} v2`) ? true : undefined;
+        return target.includes(`KServe fake-kserve/${NS}`) && shownRest.test(target) && status.startsWith(`✓ REST JSON · ${NAME} v2`) ? true : undefined;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}; the panel's target line: ${lastTarget}`);
       });
       const top = await predict.locator('.result [data-output="top-probabilities"]').innerText();
       if (!/virginica[\s\S]*versicolor/.test(top)) throw new Error(`top-k table without the example's classes:\n${top}`);
@@ -270,4 +278,8 @@ export async function runKServeFlow(ctx: KServeFlowContext): Promise<StepOutcome
     rmSync(registry, { recursive: true, force: true });
   }
   return outcomes.map((o) => ({ ...o, name: `kserve: ${o.name}` }));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

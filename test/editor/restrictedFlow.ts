@@ -2,7 +2,7 @@
 // workspace trust), the user declines trust; ModelDeck still shows the registry but refuses to serve,
 // saying why, and starts no server process.
 import type { Page } from 'playwright-core';
-import { expandPane, pageText, paneRowsText, pollFor, runCommand, waitForWorkbench, type Screenshots } from './lib/browser';
+import { expandPane, pageText, paneRowsText, pickQuickItem, pollFor, runCommand, waitForWorkbench, type Screenshots } from './lib/browser';
 import { findProcesses } from './lib/codeServer';
 import { runSteps, type StepOutcome } from './lib/steps';
 
@@ -37,6 +37,17 @@ export async function runRestrictedFlow(ctx: RestrictedFlowContext): Promise<Ste
       });
       const procs = findProcesses(ctx.extensionsDir, 'dist/server.js');
       if (procs.length > 0) throw new Error(`a ModelDeck server runs in Restricted Mode: ${JSON.stringify(procs)}`);
+      await page.keyboard.press('Escape').catch(() => undefined);
+    }],
+    ['"Start Deployment" on a predictor-script deployment (iris-sklearn, Python) is refused the same way: no server, no script host', 'restricted-script', async () => {
+      await runCommand(page, 'ModelDeck: Start Deployment');
+      await pickQuickItem(page, 'iris-sklearn');
+      await pollFor('the Restricted Mode message', 20_000, async () => {
+        const toast = await page.locator('.notification-toast').allInnerTexts().catch(() => [] as string[]);
+        return toast.some((t) => /Restricted Mode/.test(t) && /start a deployment/.test(t)) ? true : undefined;
+      });
+      const procs = [...findProcesses(ctx.extensionsDir, 'dist/server.js'), ...findProcesses('modeldeck_host.py')];
+      if (procs.length > 0) throw new Error(`something serves in Restricted Mode: ${JSON.stringify(procs)}`);
       await page.keyboard.press('Escape').catch(() => undefined);
     }],
   ];
