@@ -60,7 +60,8 @@ export function scriptsSection(report: BenchReport): string {
   out.push(
     `Measured ${separate ? `in a separate run (\`BENCH_PHASES=scripts npm run bench\`) on ${s.date}` : 'in this run'}, ${f(s.durationS, 0)} s; ` +
       `rows of ${s.seconds} s after a ${s.warmupS} s warm-up${s.quick ? ' (**BENCH_QUICK smoke run: numbers are noisy**)' : ''}, same machine and priority as above. ` +
-      'The load generator, the server and (for ModelDeck) its Python host all share the 2 cores.\n',
+      'The load generator, the server and (for ModelDeck) its Python host all share the 2 cores. ' +
+      'Runs of this phase on the shared 2-vCPU VM differ from one another by 10–30% per row (ModelDeck c=16 vs Flask went from 1.8× to 2.2× across quiet runs; a smoke run with other jobs taking a full core gave 1.36×, rows marked ⚠): compare rows within one run.\n',
   );
   if (s.skipped) {
     out.push(`**Not measured:** ${s.skipped}\n`);
