@@ -11,8 +11,8 @@
 // Env: MODELDECK_EDITOR_VSIX=<file> use that VSIX (no build/package); MODELDECK_EDITOR_ONLY=ui|suite;
 //      MODELDECK_EDITOR_KEEP=1 keep the temp dirs; MODELDECK_EDITOR_GREP=<mocha grep>;
 //      MODELDECK_EDITOR_CACHE=<dir> where the one-time install lives;
-//      MODELDECK_EDITOR_FLOWS=kserve,walkthrough run only these UI flows (ui, panels, kserve, registry,
-//      walkthrough, restricted; default all).
+//      MODELDECK_EDITOR_FLOWS=kserve,walkthrough run only these UI flows (ui, panels, scripts, kserve,
+//      registry, walkthrough, restricted; default all).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ import { runKServeFlow } from './kserveFlow';
 import { runPanelsFlow } from './panelsFlow';
 import { runRegistryFlow } from './registryFlow';
 import { runRestrictedFlow } from './restrictedFlow';
+import { runScriptsFlow } from './scriptsFlow';
 import { runUiFlow } from './uiFlow';
 import { runWalkthroughFlow } from './walkthroughFlow';
 
@@ -43,7 +44,7 @@ const screenshotsDir = join(__dirname, 'screenshots');
 const only = process.env.MODELDECK_EDITOR_ONLY;
 const keep = process.env.MODELDECK_EDITOR_KEEP === '1';
 /** The UI flows to run (MODELDECK_EDITOR_FLOWS, comma-separated); all when unset. */
-const FLOWS = ['ui', 'panels', 'kserve', 'registry', 'walkthrough', 'restricted'] as const;
+const FLOWS = ['ui', 'panels', 'scripts', 'kserve', 'registry', 'walkthrough', 'restricted'] as const;
 const chosenFlows = (process.env.MODELDECK_EDITOR_FLOWS ?? '').split(',').map((f) => f.trim()).filter(Boolean);
 for (const f of chosenFlows) if (!(FLOWS as readonly string[]).includes(f)) throw new Error(`MODELDECK_EDITOR_FLOWS: unknown flow "${f}" (known: ${FLOWS.join(', ')})`);
 const wants = (flow: (typeof FLOWS)[number]): boolean => chosenFlows.length === 0 || chosenFlows.includes(flow);
@@ -182,6 +183,8 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
     if (steps.every((s) => s.ok)) {
       const flows: [(typeof FLOWS)[number], string, () => Promise<StepOutcome[]>][] = [
         ['panels', 'panels flow', () => runPanelsFlow({ page, workspace, screenshots: shots })],
+        // A TypeScript predictor script from the form's template to a V1 answer and its log line.
+        ['scripts', 'scripts flow', () => runScriptsFlow({ page, workspace, screenshots: shots })],
         // KServe against the fake cluster, on the same workbench.
         ['kserve', 'KServe flow', () => runKServeFlow({ page, workspace, screenshots: shots })],
         // Registering a version from the Explorer and deploying the best one (changes digits only).

@@ -177,9 +177,11 @@ channel.on({
     editor.value = m.text;
     ui.text = m.text;
     ui.format = m.format;
-    if (m.transport) {
-      ui.transport = m.transport;
-      transport.value = m.transport;
+    // V1 "instances" travel over REST JSON only: an example in V1 switches to it.
+    const via = m.transport ?? (m.format === 'v1' && currentTransport() !== 'rest-json' ? 'rest-json' : undefined);
+    if (via) {
+      ui.transport = via;
+      transport.value = via;
     }
     persist();
   },

@@ -106,7 +106,8 @@ export class InferenceClient {
         ok: true,
         transport,
         format,
-        ...(decoded.modelName !== undefined ? { modelName: decoded.modelName } : {}),
+        // A V1 answer names no model: it is the one the request was posted to.
+        ...(decoded.modelName !== undefined ? { modelName: decoded.modelName } : request.format === 'v1' ? { modelName: endpoint.model } : {}),
         ...(decoded.modelVersion !== undefined ? { modelVersion: decoded.modelVersion } : {}),
         ...(decoded.id !== undefined ? { id: decoded.id } : {}),
         outputs,
