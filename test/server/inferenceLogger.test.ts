@@ -155,6 +155,7 @@ describe('inference logger', () => {
     await server?.stop();
     kcat?.child.kill();
     await receiver?.close();
+    if (ws) await fs.rm(ws, { recursive: true, force: true });
   });
 
   /** The events the receiver got for a mode, once `count` have arrived. */
@@ -408,6 +409,7 @@ describe('inference logger memory', () => {
   });
   after(async () => {
     await server?.stop();
+    if (ws) await fs.rm(ws, { recursive: true, force: true });
   });
 
   it('10,000 logged requests keep the server memory flat', async () => {

@@ -25,17 +25,36 @@ export class FileWriter {
     private readonly rotation: RotationOptions,
   ) {}
 
-  /** Appends `text` (whole lines), rotating first when it would take the file past the limit. */
-  write(text: string): Promise<void> {
-    const run = this.chain.then(() => this.append(text));
+  /**
+   * Appends whole lines (each ending in a newline), as few writes as the size limit allows: a batch
+   * that would take the file past it is split at a line, the file rotated in between. (A slow disk
+   * makes batches large; one write per batch alone would let a file grow past the limit.)
+   */
+  write(lines: string[]): Promise<void> {
+    const run = this.chain.then(() => this.append(lines));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async append(text: string): Promise<void> {
-    const bytes = Buffer.byteLength(text);
+  private async append(lines: string[]): Promise<void> {
     if (!this.handle) await this.openFile();
-    if (this.size > 0 && this.size + bytes > this.rotation.maxBytes) await this.rotate();
+    let chunk = '';
+    let chunkBytes = 0;
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      if (this.size + chunkBytes > 0 && this.size + chunkBytes + bytes > this.rotation.maxBytes) {
+        if (chunkBytes > 0) await this.writeChunk(chunk, chunkBytes);
+        chunk = '';
+        chunkBytes = 0;
+        if (this.size > 0) await this.rotate();
+      }
+      chunk += line;
+      chunkBytes += bytes;
+    }
+    if (chunkBytes > 0) await this.writeChunk(chunk, chunkBytes);
+  }
+
+  private async writeChunk(text: string, bytes: number): Promise<void> {
     try {
       await this.handle!.write(text);
     } catch (err) {
@@ -93,9 +112,7 @@ export class FileSink implements LogSink {
   }
 
   send(batch: LoggedEvent[]): Promise<void> {
-    let text = '';
-    for (const ev of batch) text += `${ev.line}\n`;
-    return this.writer.write(text);
+    return this.writer.write(batch.map((ev) => `${ev.line}\n`));
   }
 
   close(): Promise<void> {
