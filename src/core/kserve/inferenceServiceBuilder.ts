@@ -12,6 +12,7 @@ import { describeVersionSelector, KSERVE_MODEL_FORMATS } from '../deployment/dep
 import type { DeploymentSpec } from '../deployment/deploymentSpec';
 import type { ModelVersionInfo } from '../registry/modelRegistry';
 import { KServeError } from './kserveErrors';
+import { kafkaLoggerNamespace, kafkaSinkAddress, kafkaSinkName, kafkaTarget } from './kafkaSinkAddress';
 import { FIELD_MANAGER, KSERVE_API_VERSION, MODELDECK_KEYS } from './kserveTypes';
 import type {
   ComponentExtension,
@@ -31,6 +32,8 @@ export interface InferenceServiceContext {
   runtime?: string;
   /** Container image of the transformer; overrides `kserve.transformerImage`. */
   image?: string;
+  /** The namespace it will be applied in when the spec names none (a Kafka logger's URL names it). */
+  namespace?: string;
 }
 
 /** Name of the ClusterServingRuntime that runs ModelDeck's own server (see runtimeFiles.ts). */
@@ -75,7 +78,11 @@ export function inferenceServiceYaml(spec: DeploymentSpec, ctx: InferenceService
   const manifest = buildInferenceService(spec, ctx);
   const header =
     `# InferenceService for ModelDeck deployment "${spec.name}" (model ${spec.model.name}, version ${describeVersionSelector(spec.model.version)}).\n` +
-    `# ModelDeck applies it server-side; by hand: kubectl apply --server-side --field-manager=${FIELD_MANAGER} -f <this file>\n`;
+    `# ModelDeck applies it server-side; by hand: kubectl apply --server-side --field-manager=${FIELD_MANAGER} -f <this file>\n` +
+    (kafkaTarget(spec) && manifest.spec.predictor.logger?.url
+      ? `# Its logger posts to the KafkaSink ${kafkaSinkName(spec.name)} (${manifest.spec.predictor.logger.url}), which writes to Kafka:\n` +
+        `# create it first with "ModelDeck: Generate Kafka Logger Manifests for KServe".\n`
+      : '');
   return header + stringify(manifest, { lineWidth: 0 });
 }
 
@@ -101,7 +108,7 @@ function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: In
     // the smallest wait we can ask for is 1 ms; fractions round up rather than to a shorter wait.
     predictor.batcher = { maxBatchSize: spec.batcher.maxBatchSize, maxLatency: Math.max(1, Math.ceil(spec.batcher.maxLatencyMs)) };
   }
-  const logger = loggerFor(spec);
+  const logger = loggerFor(spec, ctx);
   if (logger) predictor.logger = logger;
   return predictor;
 }
@@ -159,14 +166,24 @@ function resourcesFor(spec: DeploymentSpec): ResourceRequirements | undefined {
   return Object.keys(requests).length > 0 ? { requests, limits } : { limits };
 }
 
-function loggerFor(spec: DeploymentSpec): ComponentExtension['logger'] {
+/**
+ * KServe's logger: an http(s) sink is its URL; a Kafka sink is reached through a Knative KafkaSink
+ * (kafkaLogger.ts generates it), whose address becomes the URL; a file path means nothing in the
+ * cluster and is refused.
+ */
+function loggerFor(spec: DeploymentSpec, ctx: InferenceServiceContext): ComponentExtension['logger'] {
   const { mode, sink } = spec.inferenceLogger;
   if (mode === 'none') return undefined;
   if (sink === undefined) return { mode }; // KServe's configured default logger URL
-  if (!/^https?:\/\//.test(sink)) {
-    fail('inferenceLogger.sink', `inferenceLogger.sink: KServe sends logged payloads to an http(s) URL, not a file (got ${JSON.stringify(sink)})`);
+  if (/^https?:\/\//i.test(sink)) return { mode, url: sink };
+  if (/^kafka:\/\//i.test(sink)) {
+    if (!kafkaTarget(spec)) fail('inferenceLogger.sink', `inferenceLogger.sink: expected kafka://host:port[,host:port]/topic (got ${JSON.stringify(sink)})`);
+    return { mode, url: kafkaSinkAddress(kafkaSinkName(spec.name), kafkaLoggerNamespace(spec, ctx.namespace)) };
   }
-  return { mode, url: sink };
+  fail(
+    'inferenceLogger.sink',
+    `inferenceLogger.sink: KServe sends logged payloads to an http(s) URL, not a file (got ${JSON.stringify(sink)}): a path means nothing inside the cluster; use an http(s) URL, or kafka://host:port/topic (through a KafkaSink)`,
+  );
 }
 
 function storageUriFor(spec: DeploymentSpec, version: number | undefined): string {
