@@ -68,6 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
         remote: (ctx, namespace, name) => new RemotePredictSource(ctx, namespace, name, kserve, registry),
       },
       () => loaded,
+      { extensionUri: context.extensionUri, output, deployments, server: localServer },
     ),
   );
   store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry, {

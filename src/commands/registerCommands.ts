@@ -11,9 +11,11 @@ import { sendRequest } from './sendRequest';
 import { registerModelVersion } from './registerModelVersion';
 import { restartServer, serverActions, stopServer } from './serverCommands';
 import { serveModel } from './serveModel';
+import { showInferenceLog } from './showInferenceLog';
 import { showLogs } from './showLogs';
 import { selectKServeContext, setKServeToken } from './kserve/clusterAccess';
 import { deployToKServeCommand } from './kserve/deployToKServe';
+import { generateKafkaLoggerManifests } from './kserve/generateKafkaLoggerManifests';
 import { generateRuntimeFiles } from './kserve/generateRuntimeFiles';
 import { predictRemote } from './kserve/predictRemote';
 import { deleteRemote, refreshRemote, showRemoteLogs, startRemote, stopRemote, whyNotReady } from './kserve/remoteActions';
@@ -54,6 +56,8 @@ const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.kservePredict]: { title: 'Predict on KServe Deployment', run: predictRemote },
   [CommandIds.kserveRefresh]: { title: 'Refresh KServe', run: refreshRemote },
   [CommandIds.kserveGenerateRuntimeFiles]: { title: 'Generate KServe Runtime Files', run: generateRuntimeFiles },
+  [CommandIds.kserveGenerateKafkaLoggerManifests]: { title: 'Generate Kafka Logger Manifests for KServe', run: generateKafkaLoggerManifests },
+  [CommandIds.showInferenceLog]: { title: 'Show Inference Log', run: showInferenceLog },
   [CommandIds.openExampleWorkspace]: { title: 'Open Example Workspace', run: openExampleWorkspace },
 };
 

@@ -37,6 +37,10 @@ export const CommandIds = {
   kservePredict: 'modeldeck.kserve.predict',
   kserveRefresh: 'modeldeck.kserve.refresh',
   kserveGenerateRuntimeFiles: 'modeldeck.kserve.generateRuntimeFiles',
+  /** KServe: the Knative KafkaSink + InferenceService that carry a `kafka://` logger sink, as untitled YAML. */
+  kserveGenerateKafkaLoggerManifests: 'modeldeck.kserve.generateKafkaLoggerManifests',
+  /** A deployment's requests and responses as they happen (its file sink, or the server's live stream). */
+  showInferenceLog: 'modeldeck.showInferenceLog',
   /** Copy the bundled example registry into a folder the user picks and open it (walkthrough step 1). */
   openExampleWorkspace: 'modeldeck.openExampleWorkspace',
 } as const;

@@ -2,10 +2,12 @@ import * as vscode from 'vscode';
 import { defaultForm } from '../core/deployment/deploymentForm';
 import { Disposable } from '../common/lifecycle';
 import { DeploymentFormPanel, type FormInit, type FormPanelDeps } from './deploymentForm/deploymentFormPanel';
+import { InferenceLogPanel, type InferenceLogPanelDeps } from './inferenceLog/inferenceLogPanel';
 import { PredictPanel, type PredictPanelDeps } from './predict/predictPanel';
 import { parseRemoteKey, remoteKey } from '../core/predict/remoteKey';
 import type { PredictSource } from './predict/predictSource';
 import { DEPLOYMENT_FORM_VIEW_TYPE, type FormPageState } from './protocols/deploymentFormProtocol';
+import { INFERENCE_LOG_VIEW_TYPE, type InferenceLogPageState } from './protocols/inferenceLogProtocol';
 import { PREDICT_VIEW_TYPE, type PredictPageState } from './protocols/predictProtocol';
 
 /** An open panel as the API reports it (tests, other extensions). */
@@ -32,6 +34,7 @@ export interface PredictSources {
 export class Panels extends Disposable {
   private readonly predict = new Map<string, PredictPanel>();
   private readonly forms = new Set<DeploymentFormPanel>();
+  private readonly logs = new Map<string, InferenceLogPanel>();
 
   constructor(
     private readonly formDeps: Omit<FormPanelDeps, 'openPredict'>,
@@ -39,6 +42,8 @@ export class Panels extends Disposable {
     private readonly sources: PredictSources,
     /** Resolves once deployment files and registries are read (restored panels need them). */
     private readonly loaded: () => Promise<void>,
+    /** What Inference Log panels need (their Replay goes through {@link openPredictWithRequest}). */
+    private readonly logDeps?: Omit<InferenceLogPanelDeps, 'openPredictWithRequest'>,
   ) {
     super();
     // Registered during activation, before any await: VS Code restores panels right after.
@@ -65,6 +70,20 @@ export class Panels extends Disposable {
         },
       }),
     );
+    if (logDeps) {
+      this.register(
+        vscode.window.registerWebviewPanelSerializer(INFERENCE_LOG_VIEW_TYPE, {
+          deserializeWebviewPanel: async (panel, state: InferenceLogPageState | undefined) => {
+            if (!state?.deployment) {
+              panel.dispose();
+              return;
+            }
+            await this.loaded();
+            this.trackLog(new InferenceLogPanel(panel, this.fullLogDeps(), state.deployment));
+          },
+        }),
+      );
+    }
   }
 
   /** Opens a deployment form; an edit form already open for the same deployment is revealed instead. */
@@ -101,6 +120,45 @@ export class Panels extends Disposable {
     return this.openPredict(remoteKey(context, namespace, name), opts);
   }
 
+  /**
+   * Replay from the Inference Log: the deployment's predict panel (opened or revealed) with `text`
+   * as its request, not sent: the user looks at it and presses Send.
+   */
+  openPredictWithRequest(deployment: string, text: string): PredictPanel {
+    const panel = this.openPredict(deployment);
+    panel.showRequest(text);
+    return panel;
+  }
+
+  /** The deployment's Inference Log (one per deployment; an open one is revealed). */
+  openInferenceLog(deployment: string): InferenceLogPanel {
+    if (!this.logDeps) throw new Error('the Inference Log is not available');
+    const open = this.logs.get(deployment);
+    if (open) {
+      open.reveal(open.panel.viewColumn);
+      return open;
+    }
+    const empty = vscode.window.tabGroups.all.every((g) => g.tabs.length === 0);
+    return this.trackLog(InferenceLogPanel.create(this.fullLogDeps(), deployment, empty ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside));
+  }
+
+  inferenceLogPanel(deployment: string): InferenceLogPanel | undefined {
+    return this.logs.get(deployment);
+  }
+
+  private fullLogDeps(): InferenceLogPanelDeps {
+    return { ...this.logDeps!, openPredictWithRequest: (name, text) => void this.openPredictWithRequest(name, text) };
+  }
+
+  private trackLog(panel: InferenceLogPanel): InferenceLogPanel {
+    this.logs.get(panel.deployment)?.dispose();
+    this.logs.set(panel.deployment, panel);
+    panel.onDidDispose(() => {
+      if (this.logs.get(panel.deployment) === panel) this.logs.delete(panel.deployment);
+    });
+    return panel;
+  }
+
   private sourceFor(key: string): PredictSource {
     const remote = parseRemoteKey(key);
     return remote ? this.sources.remote(remote.context, remote.namespace, remote.name) : this.sources.local(key);
@@ -114,6 +172,7 @@ export class Panels extends Disposable {
     return [
       ...[...this.forms].map((f) => ({ viewType: DEPLOYMENT_FORM_VIEW_TYPE, title: f.panel.title, visible: f.panel.visible, ...(f.editing ? { deployment: f.editing } : {}) })),
       ...[...this.predict.values()].map((p) => ({ viewType: PREDICT_VIEW_TYPE, title: p.panel.title, visible: p.panel.visible, deployment: p.deployment })),
+      ...[...this.logs.values()].map((l) => ({ viewType: INFERENCE_LOG_VIEW_TYPE, title: l.panel.title, visible: l.panel.visible, deployment: l.deployment })),
     ];
   }
 
@@ -140,6 +199,7 @@ export class Panels extends Disposable {
   override dispose(): void {
     for (const f of [...this.forms]) f.dispose();
     for (const p of [...this.predict.values()]) p.dispose();
+    for (const l of [...this.logs.values()]) l.dispose();
     super.dispose();
   }
 }

@@ -119,7 +119,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     item.description = describe(d);
     item.tooltip = tooltip(d);
     // A KServe deployment file is deployed with "Deploy to KServe", not started on the local server.
-    item.contextValue = d.spec.servingTool === 'kserve' ? 'kserveDeployment' : `deployment.${d.state}`;
+    // ".logged": it logs its inferences, so "Show Inference Log" is offered on it.
+    item.contextValue = d.spec.servingTool === 'kserve' ? 'kserveDeployment' : `deployment.${d.state}${d.spec.inferenceLogger.mode !== 'none' ? '.logged' : ''}`;
     if (d.spec.servingTool === 'kserve') {
       item.iconPath = new vscode.ThemeIcon('cloud-upload');
       item.description = `KServe · ${d.model} ${describeVersionSelector(d.spec.model.version)}${d.spec.kserve.namespace ? ` → ${d.spec.kserve.namespace}` : ''}`;

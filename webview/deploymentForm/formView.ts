@@ -4,6 +4,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { DeploymentFormState, FormFieldKey, FormProblem } from '../../src/core/deployment/deploymentForm';
 import type { FormAction, FormContext, PickableField } from '../../src/panels/protocols/deploymentFormProtocol';
+import { SINK_FORMS, sinkNote } from '../../src/core/inferenceLog/sinkForms';
 import { h, replaceChildren } from '../common/dom';
 import { checkboxField, radioField, selectField, sideButton, textField, type FieldView, type SelectView } from './fields';
 import { providersEditor } from './providersEditor';
@@ -137,7 +138,21 @@ export class FormView {
             onChange: (v) => this.cb.edit('inferenceLogger.mode', v),
           }),
         ).root,
-        text('inferenceLogger.sink', 'Sink', { placeholder: 'http(s) URL or file path (empty: the server log)' }).root,
+        text('inferenceLogger.sink', 'Sink', {
+          placeholder: 'logs/iris.jsonl, https://… or kafka://host:port/topic (empty: the server log)',
+          hint: `Three forms: ${SINK_FORMS.map((f) => `${f.label} ${f.example}`).join(' · ')}`,
+          // One button per form: puts its example in the field, to edit from there.
+          buttons: SINK_FORMS.map((f) => {
+            const b = sideButton(f.label, f.kind === 'file' ? 'file' : f.kind === 'http' ? 'globe' : 'server', () => {
+              this.fields.get('inferenceLogger.sink')?.setValue(f.example);
+              this.cb.edit('inferenceLogger.sink', f.example);
+            });
+            b.setAttribute('title', `${f.description}: ${f.example}`);
+            b.setAttribute('data-sink-form', f.kind);
+            return b;
+          }),
+        }).root,
+        h('p', { class: 'hint sink-note', attrs: { 'data-key': 'sink-note', 'aria-live': 'polite' } }),
       ]),
       section('Inference batcher', 'batcher', [
         this.add(checkboxField({ key: 'batcher.enabled', label: 'Batch concurrent requests', tooltip: hint('batcher.enabled'), value: state['batcher.enabled'], onChange: (v) => this.cb.edit('batcher.enabled', v) })).root,
@@ -202,6 +217,8 @@ export class FormView {
     this.versionSelect?.setOptions(this.versionOptions(state), state['model.version.number']);
     this.metricSelect?.setOptions(this.metricOptions(state), state['model.version.metric']);
     this.fields.get('inferenceLogger.sink')?.setDisabled(state['inferenceLogger.mode'] === 'none');
+    const sinkNoteEl = this.root.querySelector('.sink-note');
+    if (sinkNoteEl) sinkNoteEl.textContent = sinkNote(state['inferenceLogger.sink'], { mode: state['inferenceLogger.mode'], servingTool: state.servingTool });
     for (const k of ['batcher.maxBatchSize', 'batcher.maxLatencyMs', 'batcher.maxQueueSize']) this.fields.get(k)?.setDisabled(!state['batcher.enabled']);
     // KServe settings stay editable with the local serving tool: the YAML preview reads them too.
     const kserve = state.servingTool === 'kserve';

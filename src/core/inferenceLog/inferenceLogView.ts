@@ -4,7 +4,7 @@
  * panel's host feeds it records from a file tail or the server's live stream.
  */
 import type { InferenceLogRecord } from './inferenceLogRecord';
-import { payloadBytes, replayText } from './replayRequest';
+import { payloadBytes, replayText, utf8 } from './replayRequest';
 
 /** One inference: its request and response records as far as they were logged. */
 export interface LogEntry {
@@ -172,7 +172,7 @@ export function payloadView(r: InferenceLogRecord): PayloadView {
     let header: string | undefined;
     if (r.binaryHeaderLength !== undefined && r.binaryHeaderLength <= bytes.length) {
       try {
-        header = JSON.stringify(JSON.parse(bytes.subarray(0, r.binaryHeaderLength).toString('utf8')), null, 2);
+        header = JSON.stringify(JSON.parse(utf8(bytes.subarray(0, r.binaryHeaderLength))), null, 2);
       } catch {
         header = undefined;
       }

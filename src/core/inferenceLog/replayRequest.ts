@@ -2,7 +2,7 @@
  * A logged request as the JSON body the predict panel sends: a V2 or V1 JSON payload as it was
  * received; a REST binary-extension payload (`{"base64"}` + `binaryHeaderLength`) and a gRPC
  * ModelInferRequest (protobuf's JSON form, snake_case as proto-loader keeps it, bytes in base64)
- * turned into the equivalent V2 JSON request. Pure; Node's Buffer only for base64.
+ * turned into the equivalent V2 JSON request. Pure (atob and TextDecoder, no Node imports).
  */
 import type { InferenceLogRecord } from './inferenceLogRecord';
 import { decodeTensorBytes, elementCount } from '../predict/tensorData';
@@ -37,9 +37,20 @@ function pretty(v: unknown): string {
 }
 
 /** The bytes of a `{"base64": "..."}` payload. */
-export function payloadBytes(payload: unknown): Buffer | undefined {
+export function payloadBytes(payload: unknown): Uint8Array | undefined {
   const b64 = (payload as { base64?: unknown } | null)?.base64;
-  return typeof b64 === 'string' ? Buffer.from(b64, 'base64') : undefined;
+  return typeof b64 === 'string' ? fromBase64(b64) : undefined;
+}
+
+export function fromBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+export function utf8(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
 }
 
 type Json = Record<string, unknown>;
@@ -49,7 +60,7 @@ function binaryToJson(record: InferenceLogRecord): Json {
   if (!bytes) throw new Error('no base64 payload');
   const headerLength = record.binaryHeaderLength ?? bytes.length;
   if (headerLength > bytes.length) throw new Error(`the JSON header (${headerLength} bytes) is longer than the payload (${bytes.length})`);
-  const header = JSON.parse(bytes.subarray(0, headerLength).toString('utf8')) as Json;
+  const header = JSON.parse(utf8(bytes.subarray(0, headerLength))) as Json;
   let at = headerLength;
   const inputs = ((header.inputs as Json[] | undefined) ?? []).map((input, i) => {
     const params = { ...((input.parameters as Json | undefined) ?? {}) };
@@ -102,7 +113,7 @@ function paramsOf(raw: unknown): Json | undefined {
 function grpcToJson(payload: unknown): Json {
   if (!payload || typeof payload !== 'object') throw new Error('not a ModelInferRequest');
   const req = payload as Json;
-  const raw = ((field(req, 'raw_input_contents') as string[] | undefined) ?? []).map((b) => Buffer.from(b, 'base64'));
+  const raw = ((field(req, 'raw_input_contents') as string[] | undefined) ?? []).map((b) => fromBase64(b));
   const inputs = ((field(req, 'inputs') as Json[] | undefined) ?? []).map((input, i) => {
     const name = String(input.name ?? `input_${i}`);
     const datatype = String(input.datatype);
@@ -116,7 +127,7 @@ function grpcToJson(payload: unknown): Json {
     } else {
       const contents = (field(input, 'contents') as Json | undefined) ?? {};
       const values = Object.values(contents).find(Array.isArray) as unknown[] | undefined;
-      data = (values ?? []).map((v) => (datatype === 'BYTES' ? Buffer.from(String(v), 'base64').toString('utf8') : typeof v === 'string' && datatype !== 'BYTES' ? Number(v) : v));
+      data = (values ?? []).map((v) => (datatype === 'BYTES' ? utf8(fromBase64(String(v))) : typeof v === 'string' && datatype !== 'BYTES' ? Number(v) : v));
     }
     const parameters = paramsOf(input.parameters);
     return { name, datatype, shape, ...(parameters ? { parameters } : {}), data };

@@ -88,6 +88,13 @@ export class PredictPanel extends PanelHost {
     this.panel.reveal(column, preserveFocus);
   }
 
+  /** Puts a request in the panel without sending it (the Inference Log's Replay); the user presses Send. */
+  showRequest(text: string): void {
+    const parsed = parseRequestText(text);
+    const format: RequestFormat = parsed.ok ? parsed.request.format : 'v2';
+    this.channel.post({ type: 'request', text, format, transport: format === 'v1' ? 'rest-json' : this.defaultTransport() });
+  }
+
   /**
    * Puts a request (from a file or selection) in the panel and sends it: "Send Request" and the
    * "Predict with" CodeLens land here. Resolves with what came back.
