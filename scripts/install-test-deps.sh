@@ -18,13 +18,5 @@ else
 fi
 command -v kcat >/dev/null || missing+=(kcat)
 [ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" = 0 ]; then SUDO=""
-elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"
-else
-  log "missing Debian packages: ${missing[*]}; install them as root: apt-get install -y ${missing[*]}"
-  exit 1
-fi
-log "apt-get install ${missing[*]} (a minute or two, once)"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+. "$(dirname "$0")/apt-install.sh"
+apt_install_missing "${missing[@]}"

@@ -44,17 +44,8 @@ if [ ! -f "$MARKER" ]; then               # headers and compilers only build the
   command -v make >/dev/null || missing+=(make)
   command -v python3 >/dev/null || missing+=(python3)
 fi
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"
-  else
-    log "missing Debian packages: ${missing[*]}; install them as root: apt-get install -y ${missing[*]}"
-    exit 1
-  fi
-  log "apt-get install ${missing[*]} (about a minute)"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
-fi
+. "$(dirname "$0")/apt-install.sh"
+apt_install_missing "${missing[@]+"${missing[@]}"}"
 
 if [ -f "$MARKER" ]; then
   print_paths
