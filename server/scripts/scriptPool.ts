@@ -36,16 +36,8 @@ export interface ScriptPoolOptions {
   jsWorkerScript?: string;
 }
 
-/** What a loaded script told about itself. */
-export interface ScriptInfo {
-  className: string;
-  methods: string[];
-  asyncMethods: string[];
-  /** "Python 3.11.2 (/usr/bin/python3)" or "Node 20.20.2 (worker thread)". */
-  runtime: string;
-  numpy: boolean;
-  loadMs: number;
-}
+/** What a loaded script told about itself: its class, methods and runtime (the 'loaded' message). */
+export type ScriptInfo = Omit<Extract<ScriptResponse, { type: 'loaded' }>, 'type'>;
 
 interface ScriptCall {
   method: string;
@@ -84,7 +76,8 @@ function scriptDriver(opts: ScriptPoolOptions): PoolDriver<ScriptCall, ScriptVal
     loadMessage: (): ScriptRequest => ({ type: 'load', scriptPath: opts.scriptPath, role: opts.role, env: opts.env, cwd: path.dirname(opts.scriptPath) }),
     loadOutcome: (msg: ScriptResponse) => {
       if (msg.type === 'loaded') {
-        return { info: { className: msg.className, methods: msg.methods, asyncMethods: msg.asyncMethods, runtime: msg.runtime, numpy: msg.numpy, loadMs: msg.loadMs } };
+        const { type: _loaded, ...info } = msg;
+        return { info };
       }
       if (msg.type === 'load-failed') {
         if (msg.traceback) opts.onLog('error', msg.traceback, name);
