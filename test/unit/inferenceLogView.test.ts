@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InferenceLogRecord } from '../../src/core/inferenceLog/inferenceLogRecord';
 import { InferenceLogStore, payloadView } from '../../src/core/inferenceLog/inferenceLogView';
-import { replayText } from '../../src/core/inferenceLog/replayRequest';
+import { pretty, replayText } from '../../src/core/inferenceLog/replayRequest';
 import { encodeTensorBytes } from '../../src/core/predict/tensorData';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -71,8 +71,8 @@ describe('InferenceLogStore', () => {
     s.add([req('a', V2), res('a', { outputs: [] }), res('only-response', {})]);
     const d = s.detail('a')!;
     assert.equal(d.request!.kind, 'json');
-    assert.equal(d.request!.text, JSON.stringify(V2, null, 2));
-    assert.equal(d.response!.text, JSON.stringify({ outputs: [] }, null, 2));
+    assert.equal(d.request!.text, pretty(V2));
+    assert.equal(d.response!.text, pretty({ outputs: [] }));
     assert.deepEqual(d.replay, { ok: true });
     assert.deepEqual(s.detail('only-response')!.replay, { ok: false, reason: 'the request was not logged (mode "response")' });
     assert.equal(s.detail('nope'), undefined);
@@ -96,11 +96,20 @@ describe('payloadView', () => {
   });
 });
 
+describe('pretty', () => {
+  it('indents by two with short lists of plain values on one line; same value as the input', () => {
+    assert.equal(pretty(V2), '{\n  "inputs": [\n    {\n      "name": "float_input",\n      "datatype": "FP32",\n      "shape": [1, 4],\n      "data": [5.1, 3.5, 1.4, 0.2]\n    }\n  ]\n}');
+    const odd = { a: [], b: {}, c: [[1, 2], [3]], d: 'x]"[', e: null, long: Array.from({ length: 40 }, (_, i) => i * 1000) };
+    assert.deepEqual(JSON.parse(pretty(odd)), odd);
+    assert.ok(pretty(odd).includes('"long": [\n'), 'a long list is one value per line');
+  });
+});
+
 describe('replayText', () => {
   it('V2 and V1 JSON: the payload as it was received', () => {
-    assert.deepEqual(replayText(req('a', V2)), { ok: true, text: JSON.stringify(V2, null, 2) });
+    assert.deepEqual(replayText(req('a', V2)), { ok: true, text: pretty(V2) });
     const v1 = { instances: [[5.1, 3.5, 1.4, 0.2]] };
-    assert.deepEqual(replayText(req('b', v1, { protocol: 'v1-rest' })), { ok: true, text: JSON.stringify(v1, null, 2) });
+    assert.deepEqual(replayText(req('b', v1, { protocol: 'v1-rest' })), { ok: true, text: pretty(v1) });
   });
 
   it('REST binary: the V2 JSON form (binary inputs decoded, binary outputs asked as JSON)', () => {

@@ -4,7 +4,7 @@
  * panel's host feeds it records from a file tail or the server's live stream.
  */
 import type { InferenceLogRecord } from './inferenceLogRecord';
-import { payloadBytes, replayText, utf8 } from './replayRequest';
+import { payloadBytes, pretty, replayText, utf8 } from './replayRequest';
 
 /** One inference: its request and response records as far as they were logged. */
 export interface LogEntry {
@@ -172,7 +172,7 @@ export function payloadView(r: InferenceLogRecord): PayloadView {
     let header: string | undefined;
     if (r.binaryHeaderLength !== undefined && r.binaryHeaderLength <= bytes.length) {
       try {
-        header = JSON.stringify(JSON.parse(utf8(bytes.subarray(0, r.binaryHeaderLength))), null, 2);
+        header = pretty(JSON.parse(utf8(bytes.subarray(0, r.binaryHeaderLength))));
       } catch {
         header = undefined;
       }
@@ -180,7 +180,7 @@ export function payloadView(r: InferenceLogRecord): PayloadView {
     return { ...base, kind: 'binary', text, bytes: bytes.length, ...(header ? { header } : {}) };
   }
   if (r.truncatedFrom !== undefined && typeof r.payload === 'string') return { ...base, kind: 'truncated', text: r.payload };
-  return { ...base, kind: 'json', text: JSON.stringify(r.payload, null, 2) ?? 'null' };
+  return { ...base, kind: 'json', text: pretty(r.payload) };
 }
 
 function isBase64Payload(p: unknown): boolean {

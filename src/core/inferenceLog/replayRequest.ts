@@ -32,8 +32,27 @@ export function replayText(record: InferenceLogRecord): ReplayText {
   }
 }
 
-function pretty(v: unknown): string {
-  return JSON.stringify(v, null, 2);
+/**
+ * JSON indented by two, with short lists of plain values on one line (`"shape": [1, 4]`), as
+ * request files and the predict panel's examples are written.
+ */
+export function pretty(v: unknown, indent = ''): string {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    if (v.every((x) => x === null || typeof x !== 'object')) {
+      const flat = `[${v.map((x) => JSON.stringify(x) ?? 'null').join(', ')}]`;
+      if (flat.length + indent.length <= 100) return flat;
+    }
+    const inner = `${indent}  `;
+    return `[\n${v.map((x) => `${inner}${pretty(x, inner)}`).join(',\n')}\n${indent}]`;
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.length === 0) return '{}';
+    const inner = `${indent}  `;
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${pretty(x, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** The bytes of a `{"base64": "..."}` payload. */
