@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, type Screenshots } from './lib/browser';
+import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
 import { chooseOption, fieldError, fillField, webviewFrame } from './lib/webview';
 import { runSteps, type FlowStep, type StepOutcome } from './lib/steps';
 
@@ -74,9 +74,12 @@ export async function runScriptsFlow(ctx: ScriptsFlowContext): Promise<StepOutco
       const spec = JSON.parse(readFileSync(deploymentFile, 'utf8')) as { modelServer?: string; predictor?: { script?: string } };
       if (spec.modelServer !== 'script' || spec.predictor?.script !== SCRIPT) throw new Error(`${deploymentFile} has modelServer ${spec.modelServer}, predictor ${JSON.stringify(spec.predictor)}`);
       await dismissNotifications(page);
-      await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click();
+      await showModelDeckViews(page);
       const pane = await expandPane(page, 'Deployments');
       await pollFor(`${NAME} running with "Predictor: ${NAME}_predictor.ts · Node … (worker thread)"`, 30_000, async () => {
+        // VS Code keeps a row collapsed that it first showed without children (while starting): open it as a user would.
+        const row = pane.locator('.monaco-list-row', { hasText: `${NAME} ` }).first();
+        if ((await row.getAttribute('aria-expanded').catch(() => null)) === 'false') await row.locator('.monaco-tl-twistie').click().catch(() => undefined);
         const rows = await paneRowsText(pane);
         const at = rows.findIndex((r) => r.startsWith(`${NAME} `) && /running · iris v2/.test(r));
         return at >= 0 && rows.slice(at + 1).some((r) => new RegExp(`^Predictor: ${NAME}_predictor\\.ts Node [\\d.]+ \\(worker thread\\)$`).test(r)) ? true : undefined;
@@ -110,7 +113,7 @@ export async function runScriptsFlow(ctx: ScriptsFlowContext): Promise<StepOutco
     }],
     ['"Show Logs" on the deployment shows the script\'s console line for that call', 'script-logs', async () => {
       await runCommand(page, 'View: Close All Editor Groups'); // the log gets the whole editor area
-      await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click();
+      await showModelDeckViews(page);
       const pane = await expandPane(page, 'Deployments');
       const row = pane.locator('.monaco-list-row', { hasText: `${NAME} ` }).first();
       await row.hover();
@@ -120,7 +123,15 @@ export async function runScriptsFlow(ctx: ScriptsFlowContext): Promise<StepOutco
         const t = (await editor.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
         return t.includes(`predicting ${EXAMPLE_ROWS} rows`) ? true : undefined;
       });
+      // The log opens beside the (closed) panel's group: one column, so its lines show whole.
+      await runCommand(page, 'View: Single Column Editor Layout');
     }],
   ];
   return runSteps(page, ctx.screenshots, steps);
+}
+
+/** Shows the ModelDeck views; clicking the activity bar icon of the container already shown would hide it. */
+async function showModelDeckViews(page: Page): Promise<void> {
+  if (await viewPane(page, 'Deployments').locator('.pane-header').first().isVisible().catch(() => false)) return;
+  await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click();
 }
