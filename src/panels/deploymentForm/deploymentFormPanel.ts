@@ -121,7 +121,10 @@ export class DeploymentFormPanel extends PanelHost {
     const models: FormCatalog['models'] = [];
     for (const m of this.deps.registry.models) {
       if (models.some((x) => x.name === m.model)) continue;
-      models.push({ name: m.model, versions: m.versions.map((v) => ({ version: v.version, metrics: { ...(v.metadata.metrics ?? {}) } })) });
+      models.push({
+        name: m.model,
+        versions: m.versions.map((v) => ({ version: v.version, metrics: { ...(v.metadata.metrics ?? {}) }, ...(v.modelFile === undefined ? { onnx: false, files: v.files } : {}) })),
+      });
     }
     return { models };
   }
