@@ -31,11 +31,12 @@ export const SWEEP_S = QUICK ? 0.2 : 1;
 export const TMP = path.join(REPO_ROOT, 'bench', 'tmp');
 /**
  * BENCH_PHASES: which parts run, comma-separated (default all): `onnx` (floor, naive peer, ModelDeck
- * and extras per ONNX model) and `scripts` (issue 12: the Python predictor vs a Flask peer,
- * bench/scriptsPhase.ts). A run without `onnx` keeps the ONNX results of bench/report.json and
- * replaces only its `scripts` part (see bench/runBench.ts).
+ * and extras per ONNX model), `scripts` (issue 12: the Python predictor vs a Flask peer,
+ * bench/scriptsPhase.ts) and `logger` (issue 13: the inference logger's cost, bench/loggerPhase.ts).
+ * A partial run replaces only its own parts of bench/report.json and keeps the others (see
+ * bench/runBench.ts).
  */
-export const PHASE_NAMES = ['onnx', 'scripts'] as const;
+export const PHASE_NAMES = ['onnx', 'scripts', 'logger'] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 export const PHASES: ReadonlySet<PhaseName> = (() => {
   const given = (process.env.BENCH_PHASES ?? PHASE_NAMES.join(',')).split(',').map((x) => x.trim()).filter(Boolean);

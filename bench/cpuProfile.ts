@@ -37,12 +37,19 @@ function bucketOf(cf: ProfileNode['callFrame']): string | undefined {
   return 'other JavaScript';
 }
 
-export function summarizeCpuProfile(file: string): ProfileSummary {
+/**
+ * `fromMs`: samples in the profile's first `fromMs` ms are left out (a server's start-up before the
+ * load); `topN`: how many hottest functions to list.
+ */
+export function summarizeCpuProfile(file: string, fromMs = 0, topN = 8): ProfileSummary {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
   const selfUs = new Map<number, number>();
   let wallUs = 0;
+  let atUs = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const d = p.timeDeltas[i] ?? 0;
+    atUs += d;
+    if (atUs < fromMs * 1000) continue;
     wallUs += d;
     selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + d);
   }
@@ -63,6 +70,6 @@ export function summarizeCpuProfile(file: string): ProfileSummary {
     busyMs: busyUs / 1000,
     wallMs: wallUs / 1000,
     buckets: [...buckets].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, pct: pct(us) })),
-    top: [...fns].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([fn, us]) => ({ fn, pct: pct(us) })),
+    top: [...fns].sort((a, b) => b[1] - a[1]).slice(0, topN).map(([fn, us]) => ({ fn, pct: pct(us) })),
   };
 }

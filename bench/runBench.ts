@@ -7,9 +7,10 @@
  * error, SIGINT and SIGTERM. Everything listens on 127.0.0.1 with ephemeral ports.
  *
  * Environment: BENCH_SECONDS (row length, default 3), BENCH_WARMUP_SECONDS (default 0.5),
- * BENCH_QUICK=1 (0.5 s rows, short calibration: a smoke run), BENCH_PHASES (`onnx`, `scripts` or
- * `onnx,scripts`, the default; see bench/config.ts), BENCH_PYTHON (the issue-12 rows' Python, default
- * /usr/bin/python3).
+ * BENCH_QUICK=1 (0.5 s rows, short calibration: a smoke run), BENCH_PHASES (a comma-separated subset
+ * of `onnx`, `scripts`, `logger`; all by default; see bench/config.ts), BENCH_PYTHON (the issue-12
+ * rows' Python, default /usr/bin/python3), BENCH_LOGGER_ROUNDS (the issue-13 rows' interleaved
+ * rounds, default 3).
  *
  * This file runs the whole thing in order (machine, floor, then bench/phases.ts per model) and writes
  * the report. The parts: bench/config.ts (settings from the environment), bench/processes.ts (child
@@ -48,6 +49,7 @@ import { extraRows, modelDeckRows, naivePeerRows, type ModelRun } from './phases
 import { killAll, quietStats } from './processes';
 import { writeReports } from './report';
 import { runFloor } from './rows';
+import { loggerPhase } from './loggerPhase';
 import { scriptsPhase } from './scriptsPhase';
 import type { BenchReport, FloorResult } from './types';
 
@@ -187,16 +189,26 @@ async function main(): Promise<void> {
   report.notes.push(`Time spent waiting for a quiet machine or repeating noisy rows: ${quiet.spentS.toFixed(0)} s (budget ${QUIET_BUDGET_S} s).`);
   // 5. Issue 12: the Python predictor path vs a Flask peer.
   if (PHASES.has('scripts')) report.scripts = await scriptsPhase();
+  // 6. Issue 13: the inference logger's cost.
+  if (PHASES.has('logger')) report.logger = await loggerPhase();
   report.durationS = (Date.now() - started) / 1000;
-  // A partial run (BENCH_PHASES) replaces only its own part of bench/report.json: BENCH_PHASES=scripts
-  // keeps the last run's ONNX results, BENCH_PHASES=onnx keeps the last issue-12 section.
+  // A partial run (BENCH_PHASES) replaces only its own parts of bench/report.json: BENCH_PHASES=scripts
+  // keeps the last run's ONNX results and issue-13 section, BENCH_PHASES=logger the ONNX results and
+  // the issue-12 section, BENCH_PHASES=onnx both sections.
   const file = path.join(REPO_ROOT, 'bench', 'report.json');
   const previous = PHASES.size < PHASE_NAMES.length && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as BenchReport) : undefined;
   if (!previous) writeReports(report, analyze);
-  else if (PHASES.has('onnx')) writeReports({ ...report, ...(previous.scripts ? { scripts: previous.scripts } : {}) }, analyze);
-  else if (report.scripts?.skipped && previous.scripts && !previous.scripts.skipped) {
-    log(`issue-12 rows not measured (${report.scripts.skipped}); bench/report.* keep the previous measurement of ${previous.scripts.date}`);
-  } else writeReports({ ...previous, ...(report.scripts ? { scripts: report.scripts } : {}) }, analyze);
+  else {
+    const merged: BenchReport = PHASES.has('onnx') ? { ...report } : { ...previous };
+    if (PHASES.has('scripts') && report.scripts?.skipped && previous.scripts && !previous.scripts.skipped) {
+      log(`issue-12 rows not measured (${report.scripts.skipped}); bench/report.* keep the previous measurement of ${previous.scripts.date}`);
+    }
+    const scripts = PHASES.has('scripts') && !(report.scripts?.skipped && previous.scripts && !previous.scripts.skipped) ? report.scripts : previous.scripts;
+    const logger = PHASES.has('logger') ? report.logger : previous.logger;
+    delete merged.scripts;
+    delete merged.logger;
+    writeReports({ ...merged, ...(scripts ? { scripts } : {}), ...(logger ? { logger } : {}) }, analyze);
+  }
   log(`done in ${report.durationS.toFixed(0)} s: bench/report.md, bench/report.json${previous ? ` (only the ${[...PHASES].join(', ')} part replaced)` : ''}`);
 }
 

@@ -144,6 +144,8 @@ export interface BenchReport {
   durationS: number;
   /** Issue 12: the Python predictor path vs a Flask peer (bench/scriptsPhase.ts); may come from a later BENCH_PHASES=scripts run. */
   scripts?: ScriptsReport;
+  /** Issue 13: the inference logger's cost (bench/loggerPhase.ts); may come from a later BENCH_PHASES=logger run. */
+  logger?: LoggerReport;
 }
 
 /** A per-call timing of predict without HTTP: in-process loop or the host channel alone. */
@@ -197,6 +199,62 @@ export interface ScriptsReport {
   deployments: Record<string, unknown>;
   /** Main-thread CPU profile of the default deployment's server at c=16 (bench/cpuProfile.ts). */
   profile?: ProfileSummary & { inferPerSec: number; loadS: number };
+  events: LogEvent[];
+  notes: string[];
+}
+
+/** The inference-logger configurations of bench/loggerPhase.ts (`…-request`: the experiment, mode request). */
+export type LoggerConfig = 'none' | 'file' | 'http' | 'file-request' | 'http-request';
+
+/** One issue-13 row: a Row of the iris deployment, with its configuration, round and the logger's counters. */
+export interface LoggerRow extends Omit<Row, 'model'> {
+  model: string;
+  config: LoggerConfig;
+  /** Interleaved round (1-based) the row was measured in; c=16 rows of one round ran back to back. */
+  round: number;
+  /** The ModelDeck server process alone (serverCpuPct is the same figure), % of one core. */
+  cpuByProcess?: Record<string, number>;
+  /** Over the whole row (warm-up, window, repeats, then until the queue drained): requests the server counted, events sent / retried / dropped per /metrics. */
+  requestsServed?: number;
+  logSent?: number;
+  logRetried?: number;
+  logDropped?: number;
+  /** Seconds after the load stopped until sent + dropped stopped moving (the queue drained). */
+  drainS?: number;
+}
+
+/** A `node --cpu-prof` run of one configuration at c=16 (not a row). */
+export interface LoggerProfile extends ProfileSummary {
+  config: LoggerConfig;
+  protocol: Protocol;
+  inferPerSec: number;
+  loadS: number;
+  /** Main-thread busy time per request served during the profiled load, µs. */
+  busyUsPerRequest?: number;
+  requests?: number;
+}
+
+/** bench/loggerPhase.ts's results. */
+export interface LoggerReport {
+  date: string;
+  durationS: number;
+  seconds: number;
+  warmupS: number;
+  quick: boolean;
+  rounds: number;
+  model: string;
+  /** The deployment file per configuration. */
+  deployments: Record<string, unknown>;
+  /** The REST JSON body every REST row sends (gRPC: the same tensor as raw_input_contents). */
+  body: string;
+  grpcChannels: number;
+  receiver: string;
+  rows: LoggerRow[];
+  checks: Check[];
+  /** Lines in the file sink at the end vs events the file server counted as sent. */
+  fileLines?: number;
+  fileSentTotal?: number;
+  profiles: LoggerProfile[];
   events: LogEvent[];
   notes: string[];
 }
