@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, type Screenshots } from './lib/browser';
+import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
 import { runSteps, type StepOutcome } from './lib/steps';
 import { webviewFrame } from './lib/webview';
 
@@ -66,7 +66,7 @@ export async function runInferenceLogFlow(ctx: InferenceLogFlowContext): Promise
         `${JSON.stringify({ name: NAME, model: { name: 'iris', version: 2 }, inferenceLogger: { mode: 'all', sink: SINK } }, null, 2)}\n`,
       );
       await runCommand(page, 'View: Close All Editor Groups');
-      await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click();
+      await showModelDeck(page);
       const pane = await expandPane(page, 'Deployments');
       const row = pane.locator('.monaco-list-row', { hasText: `${NAME} ` }).first();
       await row.waitFor({ state: 'visible', timeout: 30_000 });
@@ -167,7 +167,7 @@ export async function runInferenceLogFlow(ctx: InferenceLogFlowContext): Promise
     ['cleanup: the deployment stops', 'inference-log-stopped', async () => {
       await runCommand(page, 'ModelDeck: Stop Deployment');
       await pickQuickItem(page, NAME);
-      await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click();
+      await showModelDeck(page);
       const pane = await expandPane(page, 'Deployments');
       await pollFor(`${NAME} stopped`, 30_000, async () => ((await paneRowsText(pane)).some((r) => r.startsWith(`${NAME} `) && /stopped/.test(r)) ? true : undefined));
       await runCommand(page, 'View: Close All Editor Groups');
@@ -175,4 +175,12 @@ export async function runInferenceLogFlow(ctx: InferenceLogFlowContext): Promise
   ];
 
   return runSteps(page, screenshots, steps);
+}
+
+/** Opens the ModelDeck side bar unless it shows already (clicking its icon again would close it). */
+async function showModelDeck(page: Page): Promise<void> {
+  const header = viewPane(page, 'Deployments').locator('.pane-header').first();
+  if (await header.isVisible().catch(() => false)) return;
+  await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click();
+  await header.waitFor({ state: 'visible', timeout: 20_000 });
 }
