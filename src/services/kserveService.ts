@@ -219,7 +219,7 @@ export class KServeService extends Disposable {
   // ---------------------------------------------------------------------------------------------
 
   /** The manifest for a kserve deployment file, its version resolved against the registry now. */
-  async manifestFor(name: string): Promise<{ spec: DeploymentSpec; manifest: InferenceServiceManifest }> {
+  async manifestFor(name: string, namespace?: string): Promise<{ spec: DeploymentSpec; manifest: InferenceServiceManifest }> {
     const d = this.deployments.get(name);
     if (!d) throw new UserFacingError(`no deployment named "${name}"`);
     if (d.spec.servingTool !== 'kserve') {
@@ -228,7 +228,8 @@ export class KServeService extends Disposable {
     const entry = this.registry.find(d.spec.model.name);
     let modelVersion: ModelVersionInfo | undefined;
     if (entry) modelVersion = await entry.registry.resolve(d.spec.model.name, d.spec.model.version);
-    return { spec: d.spec, manifest: buildInferenceService(d.spec, modelVersion ? { modelVersion } : {}) };
+    // The namespace it goes to names the KafkaSink a Kafka logger posts to, when the spec names none.
+    return { spec: d.spec, manifest: buildInferenceService(d.spec, { ...(modelVersion ? { modelVersion } : {}), ...(namespace ? { namespace } : {}) }) };
   }
 
   /**
@@ -238,8 +239,10 @@ export class KServeService extends Disposable {
    * the result; throws CancelledError when the user said no.
    */
   async deployToKServe(name: string, opts: { confirm?: boolean } = {}): Promise<WaitResult & { url?: string }> {
-    const { spec, manifest } = await this.manifestFor(name);
+    const spec = this.deployments.get(name)?.spec;
+    if (!spec) throw new UserFacingError(`no deployment named "${name}"`);
     const client = await this.connect({ ...this.target(), ...(spec.kserve.context ? { context: spec.kserve.context } : {}), ...(spec.kserve.namespace ? { namespace: spec.kserve.namespace } : {}) });
+    const { manifest } = await this.manifestFor(name, client.namespace);
     const namespace = manifest.metadata.namespace ?? client.namespace;
     const live = await client.get(manifest.metadata.name, namespace);
     const where = `${client.context}/${namespace}`;
