@@ -13,7 +13,7 @@ import { planProviders } from '../runtime/executionProviders';
 import type { PoolEvent } from '../runtime/channelPool';
 import { WorkerPool, type PoolInfo } from '../runtime/workerPool';
 import type { ScriptPool } from '../scripts/scriptPool';
-import { DEFAULT_SCRIPT_TIMEOUT_MS, startScript, type PythonHints, type ScriptLoadContext } from './scriptLoading';
+import { DEFAULT_SCRIPT_TIMEOUT_MS, scriptStatus, startScript, type PythonHints, type ScriptLoadContext, type ScriptStatus } from './scriptLoading';
 import { LoadedVersion, type ScriptRuntime } from './loadedVersion';
 
 /** Lifecycle states, named as in the OIP/Triton repository extension. */
@@ -38,23 +38,6 @@ export interface DeploymentStatus {
   predictor?: ScriptStatus;
   /** Its transformer script, when there is one. */
   transformer?: ScriptStatus;
-}
-
-/** A running script as the repository index reports it. */
-export interface ScriptStatus {
-  /** Absolute script path. */
-  script: string;
-  /** Class it serves. */
-  className: string;
-  /** "Python 3.11.2 (/usr/bin/python3)" or "Node 20.20.2 (worker thread)". */
-  runtime: string;
-  /** Python: which rule chose the interpreter (deployment, setting, python-extension, path). */
-  interpreterSource?: string;
-}
-
-function scriptStatus(s: ScriptRuntime | undefined): ScriptStatus | undefined {
-  if (!s) return undefined;
-  return { script: s.scriptPath, className: s.info.className, runtime: s.info.runtime, ...(s.interpreter ? { interpreterSource: s.interpreter.source } : {}) };
 }
 
 interface Entry {

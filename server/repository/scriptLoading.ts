@@ -86,3 +86,21 @@ export async function startScript(spec: DeploymentSpec, info: ModelVersionInfo, 
   ctx.logger.info(`${role} script ${path.basename(scriptPath)} loaded: class ${script.className} on ${where}`, { ...at, script: scriptPath, loadMs: Math.round(script.loadMs) });
   return { pool, info: script, scriptPath, ...(interpreter ? { interpreter } : {}) };
 }
+
+/** A running script as the repository index reports it. */
+export interface ScriptStatus {
+  /** Absolute script path. */
+  script: string;
+  /** Class it serves. */
+  className: string;
+  /** "Python 3.11.2 (/usr/bin/python3)" or "Node 20.20.2 (worker thread)". */
+  runtime: string;
+  /** Python: which rule chose the interpreter (deployment, setting, python-extension, path). */
+  interpreterSource?: string;
+}
+
+/** How the repository index shows a running script. */
+export function scriptStatus(s: ScriptRuntime | undefined): ScriptStatus | undefined {
+  if (!s) return undefined;
+  return { script: s.scriptPath, className: s.info.className, runtime: s.info.runtime, ...(s.interpreter ? { interpreterSource: s.interpreter.source } : {}) };
+}
