@@ -2,7 +2,7 @@
  * ModelDeck predictor module: serves the ONNX model in MODEL_FILES_PATH with onnxruntime-node.
  *
  * The serving host imports this module, creates one Predictor and awaits predict() for every
- * request. It needs onnxruntime-node (npm install onnxruntime-node).
+ * request. It needs onnxruntime-node: the ModelDeck server lends it its own copy; elsewhere npm install onnxruntime-node.
  *
  * Contract (as in Hopsworks; the ModelDeck script host calls these methods the same way):
  *   predict      receives the request's instances as an array of rows (KServe V1 "instances")
