@@ -68,7 +68,7 @@ export function parsePrometheus(text: string): Record<string, number> {
   return out;
 }
 
-export type ModelKey = 'tiny' | 'cnn';
+export type ModelKey = 'tiny' | 'cnn' | 'ocr';
 
 export interface BenchModel {
   key: ModelKey;
@@ -80,13 +80,36 @@ export interface BenchModel {
   input: { name: string; datatype: 'FP32'; shape: number[]; data: number[] };
 }
 
-/** The two benchmark models with the first row of their input_example (batch 1). */
+/**
+ * Issue 14's large-input model: an OCR-style CNN on 3×48×192 FP32 images (110,592 bytes per
+ * request), built at bench time by bench/models/ocr_cnn.py into bench/tmp/models (not an example).
+ */
+export const OCR_REGISTRY = path.join(REPO_ROOT, 'bench', 'tmp', 'models');
+export const OCR_SHAPE = [1, 3, 48, 192];
+
+/** A deterministic image for the OCR model: smooth stripes in 0..1, no randomness. */
+function ocrInput(): number[] {
+  const n = OCR_SHAPE.reduce((a, b) => a * b, 1);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round((0.5 + 0.5 * Math.sin(i * 0.013) * Math.cos(i * 0.0007)) * 1000) / 1000;
+  return out;
+}
+
+/**
+ * The benchmark models: tiny and cnn with the first row of their input_example (batch 1), and the
+ * large-input ocr model with a generated image (its files exist once bench/runBench.ts built them).
+ */
 export function benchModels(): BenchModel[] {
   const spec: { key: ModelKey; name: string; version: number }[] = [
     { key: 'tiny', name: 'iris', version: 2 },
     { key: 'cnn', name: 'digits-cnn', version: 1 },
+    { key: 'ocr', name: 'ocr-cnn', version: 1 },
   ];
   return spec.map(({ key, name, version }) => {
+    if (key === 'ocr') {
+      const dir = path.join(OCR_REGISTRY, name, String(version));
+      return { key, name, version, dir, file: path.join(dir, 'model.onnx'), input: { name: 'image', datatype: 'FP32' as const, shape: OCR_SHAPE, data: ocrInput() } };
+    }
     const dir = path.join(REPO_ROOT, 'examples', 'models', name, String(version));
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
       input_example: { inputs: { name: string; datatype: string; shape: number[]; data: number[] }[] };
@@ -143,7 +166,8 @@ export function grpcInferMessage(model: BenchModel): object {
 export function argvJson<T>(): T {
   const raw = process.argv[2];
   if (!raw) throw new Error('expected a JSON configuration as the first argument');
-  return JSON.parse(raw) as T;
+  // `@<file>`: a configuration too big for one argument (see childArg in bench/processes.ts).
+  return JSON.parse(raw.startsWith('@') ? fs.readFileSync(raw.slice(1), 'utf8') : raw) as T;
 }
 
 /** Children exit when the orchestrator goes away (their stdin is its pipe). */

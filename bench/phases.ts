@@ -4,7 +4,7 @@
  * rows, not used for the targets).
  */
 import * as path from 'node:path';
-import { REPO_ROOT, type BenchModel, type EncodedRequests, type ModelKey } from './common';
+import { OIP_PROTO, REPO_ROOT, type BenchModel, type EncodedRequests, type ModelKey } from './common';
 import {
   BATCHING_ARGS,
   CALIBRATION_S,
@@ -265,5 +265,101 @@ async function transportFloor(
   } finally {
     await server.stop();
     report.events.push(...server.events.map((e) => ({ ...e, source: server.label })));
+  }
+}
+
+/**
+ * Issue 14, item 1: the naive gRPC peer (bench/naiveGrpcPeer.ts: grpc-js + onnxruntime on the main
+ * thread, raw contents) at every concurrency, with the same channels as ModelDeck's gRPC rows. Its
+ * rows go to report.naiveGrpc (the targets' REST "× naive" ratios keep the express peer).
+ */
+export async function naiveGrpcRows({ model, req, grpcMessage, grpcDef, expected, report }: ModelRun, channelsFor: Record<number, number>): Promise<void> {
+  const list = (report.naiveGrpc ??= []);
+  let peer: Awaited<ReturnType<typeof startServer>>;
+  try {
+    peer = await startServer(`naive gRPC peer (${model.key})`, [
+      path.join(JS_DIR, 'naiveGrpcPeer.js'),
+      JSON.stringify({ name: model.name, version: model.version, file: model.file, intraOpThreads: INTRA_OP_THREADS, proto: OIP_PROTO }),
+    ], undefined);
+  } catch (e) {
+    log(`naive gRPC peer failed to start: ${(e as Error).message}`);
+    for (const c of CONCURRENCIES) list.push(failedRow(model.key, 'naive', 'grpc', null, c, `naive gRPC peer failed to start: ${(e as Error).message.slice(0, 300)}`));
+    return;
+  }
+  try {
+    if (peer.grpcPort === undefined) throw new Error('naive gRPC peer logged no gRPC listener');
+    report.checks.push(await checkGrpc(grpcDef, peer.grpcPort, model, expected, `${model.key}: naive gRPC peer`));
+    for (const c of CONCURRENCIES) {
+      const ch = channelsFor[c] ?? 1;
+      if (peer.exitedEarly()) {
+        list.push(failedRow(model.key, 'naive', 'grpc', null, c, 'naive gRPC peer exited'));
+        continue;
+      }
+      try {
+        const r = await loadgen(loadgenConfig('grpc', peer.grpcPort, model, req, grpcMessage, c, ch, peer.httpPort, SECONDS, WARMUP_S));
+        const row = toRow(model.key, 'naive', 'grpc', null, c, ch, r);
+        list.push(row);
+        log(`naive gRPC peer ${describeRow(row)}`);
+      } catch (e) {
+        list.push(failedRow(model.key, 'naive', 'grpc', null, c, (e as Error).message));
+      }
+    }
+  } finally {
+    await peer.stop();
+    report.events.push(...peer.events.map((e) => ({ ...e, source: peer.label })));
+  }
+}
+
+export const SPIN_ROUNDS = Number(process.env.BENCH_SPIN_ROUNDS ?? 3);
+const SPIN_CONFIGS = ['spinning on (default)', 'spinning off (--worker-script noSpinWorker.js)'] as const;
+
+/**
+ * Issue 14, item 3: ModelDeck (batching off, default settings otherwise) with onnxruntime's
+ * intra-op/inter-op spinning on (the default worker) and off (bench/noSpinWorker.ts, the same worker
+ * with allow_spinning 0, passed with --worker-script), REST JSON and gRPC at c = 1 and 16.
+ * SPIN_ROUNDS interleaved rounds, the order of the two servers alternating, so drift cancels.
+ */
+export async function spinningRows({ model, req, grpcMessage, registry, floor, report }: ModelRun, channelsFor: Record<number, number>): Promise<void> {
+  const list = (report.spinning ??= []);
+  for (let round = 1; round <= SPIN_ROUNDS; round++) {
+    const order = round % 2 === 1 ? [0, 1] : [1, 0];
+    for (const which of order) {
+      const config = SPIN_CONFIGS[which]!;
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(`ModelDeck ${model.key} ${config} round ${round}`, [
+        path.join(REPO_ROOT, 'dist', 'server.js'),
+        '--registry', registry,
+        '--http-port', '0',
+        '--grpc-port', '0',
+        '--poll-interval-ms', '0',
+        ...(which === 1 ? ['--worker-script', path.join(JS_DIR, 'noSpinWorker.js')] : []),
+        ], 'ready');
+      } catch (e) {
+        log(`spinning: ${config} server failed to start: ${(e as Error).message}`);
+        continue;
+      }
+      try {
+        for (const protocol of ['rest-json', 'grpc'] as Protocol[]) {
+          for (const c of [1, 16]) {
+            const ch = protocol === 'grpc' ? (channelsFor[c] ?? 1) : 1;
+            const port = protocol === 'grpc' ? server.grpcPort : server.httpPort;
+            if (port === undefined || server.exitedEarly()) continue;
+            try {
+              const r = await loadgen(loadgenConfig(protocol, port, model, req, grpcMessage, c, ch, server.httpPort, SECONDS, WARMUP_S));
+              const row = { ...toRow(model.key, 'modeldeck', protocol, false, c, protocol === 'grpc' ? ch : undefined, r), config, round };
+              row.ratioToFloor = row.inferPerSec / floor.inferPerSec;
+              list.push(row);
+              log(`spinning ${config} round ${round}: ${describeRow(row)}`);
+            } catch (e) {
+              log(`spinning row failed: ${(e as Error).message}`);
+            }
+          }
+        }
+      } finally {
+        await server.stop();
+        report.events.push(...server.events.map((e) => ({ ...e, source: server.label })));
+      }
+    }
   }
 }

@@ -4,9 +4,10 @@
  * row and the run's bounded budget for that waiting and for repeating noisy rows.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { machineCpuPct, readCpuTimes, REPO_ROOT } from './common';
-import { CORES, JS_DIR, log, QUIET_BUDGET_S, QUIET_BUSY_PCT, QUIET_WAIT_S, sleep } from './config';
+import { CORES, JS_DIR, log, QUIET_BUDGET_S, QUIET_BUSY_PCT, QUIET_WAIT_S, sleep, TMP } from './config';
 import type { LogEvent } from './types';
 
 const children = new Set<ChildProcess>();
@@ -38,10 +39,24 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+let argFiles = 0;
+/**
+ * A child's JSON configuration as one argv string; when it is too big for one argument (Linux caps
+ * one at 128 KiB: the large-input model's request bodies), as `@<file>` (read by argvJson).
+ */
+export function childArg(cfg: unknown): string {
+  const json = JSON.stringify(cfg);
+  if (json.length < 64 * 1024) return json;
+  fs.mkdirSync(TMP, { recursive: true });
+  const file = path.join(TMP, `child-config-${process.pid}-${argFiles++}.json`);
+  fs.writeFileSync(file, json);
+  return `@${file}`;
+}
+
 /** Runs a bundled child script with a JSON configuration; resolves its last stdout JSON line. */
 export function runJsonChild<T>(script: string, cfg: unknown, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [path.join(JS_DIR, script), JSON.stringify(cfg)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const child = track(spawn(process.execPath, [path.join(JS_DIR, script), childArg(cfg)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EVENT_LOOP_RESOLUTION_MS, REPO_ROOT, type ModelKey } from './common';
+import { issue14Section } from './issue14Report';
 import { loggerSection } from './loggerReport';
 import { scriptsSection } from './scriptsReport';
 import type { BenchReport, Protocol, Row } from './types';
@@ -310,6 +311,8 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
   out.push(scriptsSection(report));
   const loggerText = loggerSection(report);
   if (loggerText) out.push(loggerText);
+  const issue14Text = issue14Section(report);
+  if (issue14Text) out.push(issue14Text);
 
   out.push('## Targets\n');
   out.push('Bold rows are the targets as stated; the others are shown alongside (other model, other protocol, batching on).\n');

@@ -10,7 +10,8 @@
  * BENCH_QUICK=1 (0.5 s rows, short calibration: a smoke run), BENCH_PHASES (a comma-separated subset
  * of `onnx`, `scripts`, `logger`; all by default; see bench/config.ts), BENCH_PYTHON (the issue-12
  * rows' Python, default /usr/bin/python3), BENCH_LOGGER_ROUNDS (the issue-13 rows' interleaved
- * rounds, default 3).
+ * rounds, default 3), BENCH_MODELS (the ONNX phase's models: tiny, cnn, ocr; all by default),
+ * BENCH_SPIN_ROUNDS (issue 14's spinning on/off rounds, default 3).
  *
  * This file runs the whole thing in order (machine, floor, then bench/phases.ts per model) and writes
  * the report. The parts: bench/config.ts (settings from the environment), bench/processes.ts (child
@@ -23,11 +24,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { benchModels, encodeRestRequests, grpcInferMessage, REPO_ROOT, type BenchModel, type ModelKey } from './common';
+import { execFileSync } from 'node:child_process';
+import { benchModels, encodeRestRequests, grpcInferMessage, OCR_REGISTRY, REPO_ROOT, type BenchModel, type ModelKey } from './common';
 import { analyze } from './analysis';
 import { loadGrpcDef, type Expected } from './checks';
 import {
   BATCHING_ARGS,
+  BENCH_PYTHON,
   CALIBRATION_S,
   CHANNEL_OPTIONS,
   CONCURRENCIES,
@@ -45,7 +48,7 @@ import {
   TMP,
   WARMUP_S,
 } from './config';
-import { extraRows, modelDeckRows, naivePeerRows, type ModelRun } from './phases';
+import { extraRows, modelDeckRows, naiveGrpcRows, naivePeerRows, spinningRows, type ModelRun } from './phases';
 import { killAll, quietStats } from './processes';
 import { writeReports } from './report';
 import { runFloor } from './rows';
@@ -80,7 +83,7 @@ function machineInfo(): BenchReport['machine'] {
 async function bundleChildren(): Promise<void> {
   // Children run as plain bundled JS (no tsx loader thread in the load generator).
   await build({
-    entryPoints: ['floor', 'naivePeer', 'loadgen', 'nullServer', 'scriptChannel'].map((n) => path.join(REPO_ROOT, 'bench', `${n}.ts`)),
+    entryPoints: ['floor', 'naivePeer', 'naiveGrpcPeer', 'noSpinWorker', 'loadgen', 'nullServer', 'scriptChannel'].map((n) => path.join(REPO_ROOT, 'bench', `${n}.ts`)),
     outdir: JS_DIR,
     bundle: true,
     platform: 'node',
@@ -118,8 +121,15 @@ function raisePriority(): string {
 async function main(): Promise<void> {
   const started = Date.now();
   const priority = raisePriority();
-  const models = benchModels();
+  // BENCH_MODELS (comma-separated keys: tiny, cnn, ocr) runs the ONNX phase on a subset.
+  const wanted = process.env.BENCH_MODELS?.split(',').map((x) => x.trim()).filter(Boolean);
+  const models = benchModels().filter((m) => !wanted || wanted.includes(m.key));
   fs.mkdirSync(TMP, { recursive: true });
+  if (PHASES.has('onnx') && models.some((m) => m.key === 'ocr')) {
+    // Issue 14's large-input model, built (deterministically) for this run, outside examples/.
+    log(`building the ocr model with ${BENCH_PYTHON} bench/models/ocr_cnn.py`);
+    execFileSync(BENCH_PYTHON, [path.join(REPO_ROOT, 'bench', 'models', 'ocr_cnn.py'), OCR_REGISTRY], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   await bundleChildren();
   const grpcDef = loadGrpcDef();
   const report: BenchReport = {
@@ -143,6 +153,8 @@ async function main(): Promise<void> {
     floorOneThread: {},
     floorNoSpin: {},
     whatIf: [],
+    naiveGrpc: [],
+    spinning: [],
     rows: [],
     checks: [],
     channelTrials: [],
@@ -174,6 +186,10 @@ async function main(): Promise<void> {
 
     // 4. Extras, not used for the targets (what-if rows).
     await extraRows(run, channelsFor);
+
+    // 5. Issue 14: the naive gRPC peer, and ModelDeck with onnxruntime's spinning on vs off.
+    await naiveGrpcRows(run, channelsFor);
+    await spinningRows(run, channelsFor);
   }
 
   // Ratios: to the floor (same model) and to the naive peer (same model and concurrency).

@@ -134,6 +134,10 @@ export interface BenchReport {
   floorNoSpin: Partial<Record<ModelKey, FloorResult>>;
   /** Extra what-if rows (not used for the targets). */
   whatIf: (Row & { config: string })[];
+  /** Issue 14: the naive grpc-js peer (bench/naiveGrpcPeer.ts), gRPC raw contents, per model and c. */
+  naiveGrpc?: Row[];
+  /** Issue 14: ModelDeck (batching off) with onnxruntime's spinning on (default) and off (bench/noSpinWorker.ts), interleaved rounds. */
+  spinning?: (Row & { config: string; round: number })[];
   rows: Row[];
   checks: Check[];
   channelTrials: ChannelTrial[];
