@@ -140,6 +140,15 @@ function targetsList(report: BenchReport): string[] {
   );
   out.push('- **5. Scale beyond two cores on paper**: not addressed in this run.');
   out.push('');
+  out.push(
+    '**Previous figures (issue 14 as filed, one earlier run each, other models: its OCR classifier and a 3×64×64 CNN, not this ocr or cnn)**: tiny REST JSON 0.87× (c=1) / 0.89× (c=16) the naive express peer; ' +
+      'OCR gRPC c=16 0.66× (batching off) / 0.95× (on) the naive gRPC peer; 3×64×64 CNN gRPC c=16 0.68×; OCR REST JSON c=16 1.4–1.5× the naive express peer, REST binary 0.41–0.44× the floor; ' +
+      'with spinning off in the worker: gRPC 1.10× / 1.23×, REST binary 0.73× the floor, REST JSON 2.1×. The spinning table above does not reproduce a general gain from spinning off on these models.\n',
+  );
+  out.push(
+    '**Next experiments** (not run here): a CPU profile (`--cpu-prof`) of ModelDeck vs the naive gRPC peer on tiny at c=16 (the widest gRPC gap), to see what the main thread spends per call beyond the worker hand-off; ' +
+      'REST binary on ocr vs the floor with the load generator\'s CPU subtracted (the floor has both cores and no client); batching on vs off across every model before deciding that default.\n',
+  );
   return out;
 }
 

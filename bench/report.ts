@@ -274,7 +274,7 @@ export function renderMarkdown(report: BenchReport, analysis?: AnalysisFn): stri
   out.push('## What was measured\n');
   out.push(
     [
-      `- **Models**: ${report.models.map((x) => `${x.key} = ${x.name} v${x.version}, input ${x.input}`).join('; ')}. The input is the first row of each model.json's input_example (batch 1 per request).`,
+      `- **Models**: ${report.models.map((x) => `${x.key} = ${x.name} v${x.version}, input ${x.input}`).join('; ')}. The input is the first row of each model.json's input_example (batch 1 per request)${report.models.some((x) => x.key === 'ocr') ? '; ocr (issue 14, bench-only, no example) gets a generated image: see its section' : ''}.`,
       `- **Session settings everywhere**: cpu provider, intraOpNumThreads ${s.intraOpThreads} (ModelDeck's floor(cores / instances) with ${s.instances} instance), interOpNumThreads ${s.interOpThreads}, graphOptimizationLevel '${s.graphOptimizationLevel}'.`,
       '- **Floor** (bench/floor.ts, own process): sequential `await session.run()` with a fresh input tensor each time, for the row length after the warm-up.',
       '- **Naive peer** (bench/naivePeer.ts, own process): express 5 `express.json()` + onnxruntime-node, `session.run` on the main thread per request, same OIP V2 JSON request and response; prom-client default metrics at /metrics for its event-loop delay. REST JSON only.',
