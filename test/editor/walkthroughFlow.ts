@@ -142,6 +142,11 @@ export async function runWalkthroughFlow(ctx: WalkthroughFlowContext): Promise<S
       await pollFor('the dialog showing the picked folder', 10_000, async () => ((await input.inputValue()).startsWith(target) ? true : undefined));
       await page.waitForTimeout(500); // the dialog reads the folder as the path is typed
       await ok.click();
+      // On a busy machine the path box may still be reading the folder and swallow the click (seen once
+      // in CI): if no dialog shows within 10 s and the box is still open, a user clicks again.
+      await page.locator('.monaco-dialog-box').waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
+        if (await ok.isVisible().catch(() => false)) await ok.click();
+      });
       await dialogButton(page, /already has an example file with other content\. Overwrite it\?[\s\S]*requests\/iris\.request\.json/, 'Keep Mine, Copy the Rest');
       // The walkthrough opens the folder (the page reloads) and shows itself again there.
       await pollFor(`the window on ${basename(target)}`, 60_000, async () => ((await page.title()).includes(basename(target)) ? true : undefined));
