@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as ort from 'onnxruntime-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createPeerSession } from './peerSession';
 import { argvJson, exitWithParent, PROTO_LOADER_OPTIONS } from './common';
 
 interface PeerConfig {
@@ -32,12 +33,7 @@ interface InferRequest {
 async function main(): Promise<void> {
   exitWithParent();
   const cfg = argvJson<PeerConfig>();
-  const session = await ort.InferenceSession.create(cfg.file, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: cfg.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
+  const session = await createPeerSession(cfg);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'naive_' });
 

@@ -7,6 +7,7 @@
 import express from 'express';
 import * as ort from 'onnxruntime-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createPeerSession } from './peerSession';
 import { argvJson, exitWithParent } from './common';
 
 interface PeerConfig {
@@ -21,13 +22,7 @@ interface PeerConfig {
 async function main(): Promise<void> {
   exitWithParent();
   const cfg = argvJson<PeerConfig>();
-  const session = await ort.InferenceSession.create(cfg.file, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: cfg.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    ...(cfg.noSpin ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-  });
+  const session = await createPeerSession(cfg);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'naive_' });
 
