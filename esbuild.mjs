@@ -17,6 +17,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
+  // `modeldeck` (package.json bin): the terminal front end (check, loadtest).
+  build({ ...common, entryPoints: ['src/cli/modeldeckCli.ts'], outfile: 'dist/modeldeck.js', banner: { js: '#!/usr/bin/env node' } }),
   // The JS/TS script host (sucrase, which compiles TypeScript scripts, is bundled in: plain JavaScript).
   build({ ...common, entryPoints: ['server/scripts/js/scriptWorker.ts'], outfile: 'dist/scriptWorker.js' }),
 ]);
