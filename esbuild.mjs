@@ -19,6 +19,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
   // `modeldeck` (package.json bin): the terminal front end (check, loadtest).
   build({ ...common, entryPoints: ['src/cli/modeldeckCli.ts'], outfile: 'dist/modeldeck.js', banner: { js: '#!/usr/bin/env node' } }),
+  // The load test's own process (src/core/loadtest): load never comes from the extension host or the server.
+  build({ ...common, entryPoints: ['src/core/loadtest/loadProcessMain.ts'], outfile: 'dist/loadtest.js' }),
   // The JS/TS script host (sucrase, which compiles TypeScript scripts, is bundled in: plain JavaScript).
   build({ ...common, entryPoints: ['server/scripts/js/scriptWorker.ts'], outfile: 'dist/scriptWorker.js' }),
 ]);
