@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readManifest } from '../../src/core/artifacts/artifactPlan';
+import { ARTIFACT_MANIFEST } from '../../src/core/artifacts/artifactTypes';
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
 import type { ModelVersionInfo } from '../../src/core/registry/modelRegistry';
 import { InferenceError } from '../errors';
@@ -32,25 +35,40 @@ export const DEFAULT_SCRIPT_TIMEOUT_MS = 60_000;
 const LOG_LEVEL: Record<ScriptLogLevel, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
 /**
- * The environment Hopsworks gives predictor and transformer scripts. There is no separate artifact
- * folder in local serving: ARTIFACT_FILES_PATH is the version folder and ARTIFACT_VERSION "MODEL-ONLY"
+ * The environment Hopsworks gives predictor and transformer scripts. A script served from an
+ * artifact (a folder with modeldeck-artifact.json beside the script: the runtime image's
+ * /mnt/models, or an artifact built under .modeldeck/artifacts) gets that folder as
+ * ARTIFACT_FILES_PATH and its number as ARTIFACT_VERSION. A script served from the workspace has no
+ * artifact folder: ARTIFACT_FILES_PATH is the version folder and ARTIFACT_VERSION "MODEL-ONLY"
  * unless the deployment has scripts (then "1": the scripts and the model together).
  */
 export function scriptEnvironment(spec: DeploymentSpec, info: ModelVersionInfo, scriptPath: string, role: ScriptRole): Record<string, string> {
   const hasScripts = spec.predictor.script !== undefined || spec.transformer.script !== undefined;
+  const artifact = artifactBeside(scriptPath);
   return {
     MODEL_FILES_PATH: info.dir,
-    ARTIFACT_FILES_PATH: info.dir,
+    ARTIFACT_FILES_PATH: artifact?.dir ?? info.dir,
     DEPLOYMENT_NAME: spec.name,
     DEPLOYMENT_VERSION: '1',
     MODEL_NAME: info.model,
     MODEL_VERSION: String(info.version),
-    ARTIFACT_VERSION: hasScripts ? '1' : 'MODEL-ONLY',
+    ARTIFACT_VERSION: artifact ? String(artifact.version) : hasScripts ? '1' : 'MODEL-ONLY',
     SCRIPT_PATH: scriptPath,
     SCRIPT_NAME: path.basename(scriptPath),
     IS_PREDICTOR: role === 'predictor' ? 'true' : 'false',
     IS_TRANSFORMER: role === 'transformer' ? 'true' : 'false',
   };
+}
+
+// Read once per script start (not per request): a small JSON file, synchronously, like the script itself.
+function artifactBeside(scriptPath: string): { dir: string; version: string | number } | undefined {
+  const dir = path.dirname(scriptPath);
+  try {
+    const manifest = readManifest(JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_MANIFEST), 'utf8')));
+    return manifest ? { dir, version: manifest.artifactVersion } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts the hosts of a deployment's predictor or transformer script; rejects with the reason it cannot serve. */

@@ -64,7 +64,7 @@ export interface KServeSettings {
   context?: string;
   /** Namespace; omitted: the context's namespace (else "default"). */
   namespace?: string;
-  /** Where the storage-initializer fetches the model; "{model}" and "{version}" are substituted. Required to deploy. */
+  /** Where the storage-initializer fetches the model; "{model}", "{version}" and "{artifact}" are substituted. Required to deploy. */
   storageUri?: string;
   /** ServingRuntime / ClusterServingRuntime name; omitted: KServe picks one by format and protocol. */
   runtime?: string;
@@ -80,8 +80,14 @@ export interface KServeSettings {
   containerConcurrency?: number;
   /** Request timeout in seconds. */
   timeout?: number;
-  /** Image that runs transformer.script in the cluster. */
+  /** Image that runs transformer.script as KServe's separate transformer component; omitted: in the server, from the artifact. */
   transformerImage?: string;
+  /** Script deployments: the image built for the artifact (runtime + Python + its requirements). */
+  image?: string;
+  /** kafka:// sinks: through a Knative KafkaSink (default) or written by the server in the pod. */
+  kafkaLogging?: 'kafkaSink' | 'server';
+  /** Secret whose keys become the server's MODELDECK_KAFKA_* environment (kafkaLogging "server"). */
+  kafkaSecret?: string;
 }
 
 /**
