@@ -26,7 +26,11 @@ export function planProblems(plan: Pick<LoadPlan, 'concurrency' | 'durationS' | 
   return p;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits for `p` at most `ms`; the timer is cleared either way (a pending one would keep a CLI alive). */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
 
 export function runLoad(plan: LoadPlan, onProgress: (p: LoadProgress) => void = () => {}): LoadRun {
   const problems = planProblems(plan);
@@ -118,7 +122,7 @@ export function runLoad(plan: LoadPlan, onProgress: (p: LoadProgress) => void = 
     const warmStart = performance.now();
     // Warm-up, with progress so a long one shows.
     while (!stoppedEarly && performance.now() - warmStart < warmupS * 1000) {
-      await Promise.race([sleep(Math.min(progressMs, warmupS * 1000 - (performance.now() - warmStart))), stopWait]);
+      await within(stopWait, Math.min(progressMs, warmupS * 1000 - (performance.now() - warmStart)));
       if (stoppedEarly) break;
       onProgress(progressOf(-(warmupS - (performance.now() - warmStart) / 1000), 0, true));
     }
@@ -128,7 +132,7 @@ export function runLoad(plan: LoadPlan, onProgress: (p: LoadProgress) => void = 
     measuring = true;
     const windowMs = plan.durationS * 1000;
     while (!stoppedEarly && performance.now() - t0 < windowMs) {
-      await Promise.race([sleep(Math.min(progressMs, windowMs - (performance.now() - t0))), stopWait]);
+      await within(stopWait, Math.min(progressMs, windowMs - (performance.now() - t0)));
       const now = performance.now();
       const dt = (now - lastTick) / 1000;
       onProgress(progressOf((now - t0) / 1000, dt, false));
@@ -141,7 +145,7 @@ export function runLoad(plan: LoadPlan, onProgress: (p: LoadProgress) => void = 
     if (second.length > 0 || secondErrors > 0) closeSecond(t1, t0, t1 - lastSecond);
     stopping = true;
     // Let the requests in flight finish (bounded), so the server sees no aborted connections.
-    await Promise.race([new Promise<void>((r) => (allStopped = r)), sleep(10_000)]);
+    await within(new Promise<void>((r) => (allStopped = r)), 10_000);
     sender.close();
     const elapsedS = (t1 - t0) / 1000;
     const latency = percentiles(all.sorted());
