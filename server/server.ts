@@ -12,6 +12,7 @@ import { ModelStatsBook } from './observability/modelStats';
 import { startGrpcServer, type RunningGrpcServer } from './protocols/grpc/grpcServer';
 import { createFastInfer } from './protocols/rest/fastInfer';
 import { createRestApp } from './protocols/rest/restApp';
+import { CompletionService } from './inference/completionService';
 import { DeploymentSync } from './repository/deploymentSync';
 import { ModelManager } from './repository/modelManager';
 import type { ServerContext } from './serverContext';
@@ -59,14 +60,17 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     metrics,
     stats,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
+    inlineRuns: config.inlineRuns,
     drainTimeoutMs: config.shutdownTimeoutMs,
     scriptTimeoutMs: config.scriptTimeoutMs,
   });
   const inference = new InferenceService(manager, stats, metrics, logger);
+  const completions = new CompletionService(manager, stats, metrics, logger);
   const ctx: ServerContext = {
     registry,
     manager,
     inference,
+    completions,
     inferenceLog,
     stats,
     metrics,

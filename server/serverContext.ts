@@ -1,4 +1,5 @@
 import type { RegistrySet } from '../src/core/registry/registrySet';
+import type { CompletionService } from './inference/completionService';
 import type { InferenceService } from './inference/inferenceService';
 import type { InferenceLogHub } from './inferenceLog/inferenceLogHub';
 import type { Logger } from './observability/logger';
@@ -12,6 +13,8 @@ export interface ServerContext {
   registry: RegistrySet;
   manager: ModelManager;
   inference: InferenceService;
+  /** The OpenAI-compatible path for LLM predictors (protocols/openai/). */
+  completions: CompletionService;
   /** The inference logger's live records (GET /v2/logging/{deployment}/records). */
   inferenceLog: InferenceLogHub;
   stats: ModelStatsBook;

@@ -16,7 +16,7 @@ import { decodeV1Request, encodeV1Response } from '../tensor/v1Codec';
 import { selectOutputs, validateAgainstMetadata } from '../tensor/validateInputs';
 
 /** Which front end a request came through (metrics label). */
-export type Protocol = 'v2-rest' | 'v2-rest-binary' | 'v1-rest' | 'grpc';
+export type Protocol = 'v2-rest' | 'v2-rest-binary' | 'v1-rest' | 'grpc' | 'openai';
 
 /** A decoded, protocol-independent inference request. */
 export interface InferRequest {

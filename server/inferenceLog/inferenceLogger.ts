@@ -4,7 +4,7 @@ import { buildEvent, BINARY_CONTENT_TYPE, GRPC_JSON_CONTENT_TYPE, JSON_CONTENT_T
 import type { SinkQueue } from './sinkQueue';
 
 /** The front end a request came through (same strings as InferenceService's Protocol). */
-export type LoggedProtocol = 'v2-rest' | 'v2-rest-binary' | 'v1-rest' | 'grpc';
+export type LoggedProtocol = 'v2-rest' | 'v2-rest-binary' | 'v1-rest' | 'grpc' | 'openai';
 
 /**
  * The inference logger of one loaded version of a deployment: builds records from what the front

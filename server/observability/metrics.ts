@@ -47,10 +47,38 @@ export class ServerMetrics {
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [this.registry],
   });
+  /** Pool events off the request path (a worker thread or script host lost, replaced, given up on). */
+  readonly workerEvents = new Counter({
+    name: 'modeldeck_worker_events_total',
+    help: 'Inference workers (threads or script hosts) lost, restarted, or given up on, by model (deployment).',
+    labelNames: ['model', 'event'] as const,
+    registers: [this.registry],
+  });
   readonly modelReady = new Gauge({
     name: 'modeldeck_model_ready',
     help: '1 when the model version is loaded and serving, else 0.',
     labelNames: ['model', 'version', 'provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly llmTimeToFirstToken = new Histogram({
+    name: 'modeldeck_llm_time_to_first_token_seconds',
+    help: 'OpenAI routes: time from the request to the first chunk (streamed) or to the whole answer.',
+    labelNames: ['model', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly llmTokens = new Counter({
+    name: 'modeldeck_llm_tokens_total',
+    help: 'OpenAI routes: tokens the predictor reported in usage, by kind (prompt, completion).',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly llmTokensPerSecond = new Histogram({
+    name: 'modeldeck_llm_tokens_per_second',
+    help: 'OpenAI routes: completion tokens per second of generation (when the predictor reports usage).',
+    labelNames: ['model'] as const,
+    buckets: [1, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
     registers: [this.registry],
   });
 

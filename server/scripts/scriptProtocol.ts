@@ -45,11 +45,18 @@ export type ScriptRequest =
   | {
       type: 'call';
       id: number;
-      /** predict | classify | regress | preprocess | postprocess | (later) create_completion … */
+      /** predict | classify | regress | preprocess | postprocess | create_completion | create_chat_completion | apply_chat_template */
       method: string;
       /** Positional arguments. */
       args: ScriptValue[];
+      /**
+       * The caller takes a stream: when the method returns an (async) iterator, each item is sent as
+       * a 'chunk' and the call ends with 'end'; any other value is a plain 'result'.
+       */
+      stream?: boolean;
     }
+  /** Stops a streaming call (the client went away): its generator is closed, the call ends with 'end' (cancelled). */
+  | { type: 'cancel'; id: number }
   | { type: 'close' };
 
 /** Where a script failed to load (syntax error, import error, missing class). */
@@ -90,6 +97,10 @@ export type ScriptResponse =
       traceback?: string;
     }
   | { type: 'result'; id: number; value: ScriptValue; /** Milliseconds inside the method. */ computeMs: number }
+  /** One item of a streaming call's iterator (an OpenAI completion chunk, say), in order. */
+  | { type: 'chunk'; id: number; value: ScriptValue }
+  /** A streaming call's iterator is exhausted (or was closed by 'cancel'); no chunk follows. */
+  | { type: 'end'; id: number; /** Milliseconds from the call to the end. */ computeMs: number; cancelled?: boolean }
   | {
       type: 'error';
       id: number;

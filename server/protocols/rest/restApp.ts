@@ -4,6 +4,7 @@ import { errorHandler, hostCheck, requestId } from './middleware';
 import { addRepositoryRoutes } from './repositoryRoutes';
 import { addV1Routes } from './v1Routes';
 import { addV2Routes } from './v2Routes';
+import { addOpenAIRoutes } from '../openai/openaiRoutes';
 
 /** The REST front end: OIP V2, KServe V1, repository, statistics and Prometheus metrics. */
 export function createRestApp(ctx: ServerContext): express.Express {
@@ -20,6 +21,7 @@ export function createRestApp(ctx: ServerContext): express.Express {
   addV2Routes(router, ctx);
   addV1Routes(router, ctx);
   addRepositoryRoutes(router, ctx);
+  addOpenAIRoutes(router, ctx);
   router.get('/metrics', async (_req, res) => {
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });

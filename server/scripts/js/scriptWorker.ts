@@ -9,6 +9,12 @@
  * call  → converts tensors in the arguments to nested arrays, calls the method, awaits a returned
  *         promise, answers 'result' (computeMs: time inside the method) or 'error'. Calls that
  *         arrive while another awaits run concurrently, as they would in one Node process.
+ * call with stream: true → when the method returns an async iterable (an async generator) or an
+ *         iterator, each item is posted as 'chunk' and the call ends with 'end'; another value is a 'result'.
+ *         A streaming call's method gets a second argument `{ signal }` (an AbortSignal), as
+ *         kserve passes a context: a generator waiting on something else can stop when it aborts.
+ * cancel → aborts that signal; the call stops waiting for items, ends with 'end' cancelled at once,
+ *         and its iterator's return() runs (its finally blocks) once the pending item settles.
  * close → answers nothing more, lets calls in progress finish, then ends the thread (exit code 0).
  * Whatever the script prints arrives as 'log' messages (workerConsole.ts).
  *
@@ -41,6 +47,44 @@ let instance: object | undefined;
 let loading: Promise<void> | undefined;
 let closing = false;
 const inFlight = new Set<Promise<void>>();
+/** Streaming calls in progress, by call id: aborted by 'cancel'. */
+const streams = new Map<number, AbortController>();
+
+/** An (async) iterator a streaming call walks, or undefined for a plain value (arrays and strings are values). */
+function iteratorOf(value: unknown): AsyncIterator<unknown> | Iterator<unknown> | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = value as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+  if (typeof v[Symbol.asyncIterator] === 'function') return v[Symbol.asyncIterator]!();
+  if (typeof v[Symbol.iterator] === 'function' && !(value instanceof Map) && !(value instanceof Set)) return v[Symbol.iterator]!();
+  return undefined;
+}
+
+/** Walks a streaming call's iterator: one 'chunk' per item until it is done or cancelled. */
+async function streamItems(id: number, method: string, it: AsyncIterator<unknown> | Iterator<unknown>, started: number, signal: AbortSignal): Promise<void> {
+  const aborted = new Promise<'aborted'>((resolve) => (signal.aborted ? resolve('aborted') : signal.addEventListener('abort', () => resolve('aborted'), { once: true })));
+  try {
+    for (;;) {
+      const step = await Promise.race([it.next(), aborted]);
+      if (step === 'aborted' || step.done) break;
+      const chunk = resultFromScript(step.value, method);
+      flushOutput();
+      post({ type: 'chunk', id, value: chunk.value }, chunk.transfer);
+    }
+  } catch (err) {
+    flushOutput();
+    post(errorOf(id, err));
+    return;
+  }
+  if (signal.aborted) {
+    // Runs the generator's finally blocks (after the item it is producing); what it throws on
+    // the way out is of no interest now. Not awaited: the call ends now, freeing the host.
+    void Promise.resolve()
+      .then(() => it.return?.())
+      .catch(() => undefined);
+  }
+  flushOutput();
+  post({ type: 'end', id, computeMs: performance.now() - started, ...(signal.aborted ? { cancelled: true } : {}) });
+}
 
 async function load(req: Extract<ScriptRequest, { type: 'load' }>): Promise<void> {
   const started = performance.now();
@@ -89,8 +133,10 @@ async function call(req: Extract<ScriptRequest, { type: 'call' }>): Promise<void
     return;
   }
   let args: unknown[];
+  const streaming = req.stream ? streams.get(req.id) : undefined;
   try {
     args = argsForScript(req.args);
+    if (streaming) args.push({ signal: streaming.signal });
   } catch (err) {
     post(errorOf(req.id, err));
     return;
@@ -99,6 +145,11 @@ async function call(req: Extract<ScriptRequest, { type: 'call' }>): Promise<void
   try {
     let value: unknown = (method as (...a: unknown[]) => unknown).apply(instance, args);
     if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') value = await value;
+    const it = streaming ? iteratorOf(value) : undefined;
+    if (it) {
+      await streamItems(req.id, req.method, it, started, streaming!.signal);
+      return;
+    }
     const computeMs = performance.now() - started;
     const result = resultFromScript(value, req.method);
     flushOutput();
@@ -123,11 +174,18 @@ port.on('message', (msg: ScriptRequest) => {
         post({ type: 'error', id: msg.id, exception: 'Error', message: 'the script host is closing' });
         return;
       }
+      if (msg.stream) streams.set(msg.id, new AbortController());
       const running = call(msg);
       inFlight.add(running);
-      void running.finally(() => inFlight.delete(running));
+      void running.finally(() => {
+        inFlight.delete(running);
+        streams.delete(msg.id);
+      });
       return;
     }
+    case 'cancel':
+      streams.get(msg.id)?.abort();
+      return;
     case 'close':
       closing = true;
       void Promise.allSettled([loading, ...inFlight]).then(() => {

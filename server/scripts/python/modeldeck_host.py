@@ -29,6 +29,16 @@ process's stderr: the server turns whatever arrives there (an interpreter crash)
 Lifecycle: one 'load' per process. After 'load-failed' the host keeps running (calls are answered
 with an error) until it is closed or killed; a second 'load' is refused: start a new host. Calls are
 handled one at a time. 'close' or EOF on stdin ends the process with exit code 0.
+
+Streaming (LLM predictors): a 'call' with "stream": true runs the method as an asyncio task; when
+it returns an async iterator (or a plain iterator), each item goes out as a 'chunk' and the call
+ends with 'end'; a plain value is a 'result'. While a stream runs, the main thread is inside the
+event loop, so from the first streaming call on a reader thread reads the frames: a 'cancel' for
+the running call cancels its task (the generator sees CancelledError at its await, its finally
+blocks run, the call ends with 'end' cancelled); everything else queues for the main thread as
+before. Hosts that never stream never start that thread. Pydantic models (kserve's OpenAI request
+and response types, when the kserve package is installed) cross as plain dicts: a method whose first
+parameter is annotated with such a class gets the request as that class.
 """
 
 import io
@@ -568,6 +578,122 @@ class Host(object):
         self.load_requested = False
         self.methods = {}
         self.loop = None
+        self.requests = None  # queue.Queue fed by the reader thread, once a stream started it
+        self._stream_lock = threading.Lock()
+        self._stream = None  # (call id, asyncio task) of the running streaming call
+        self._cancelled = set()  # cancels that arrived before their call started
+
+    def next_request(self):
+        """The next request (None at EOF); raises what reading raised."""
+        if self.requests is None:
+            return _read_frame()
+        item = self.requests.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def _start_reader(self):
+        import queue
+
+        if self.requests is not None:
+            return
+        self.requests = queue.Queue()
+        t = threading.Thread(target=self._read_loop, name="modeldeck-reader", daemon=True)
+        t.start()
+
+    def _read_loop(self):
+        while True:
+            try:
+                req = _read_frame()
+            except (ValueError, OSError) as e:
+                self.cancel(None)
+                self.requests.put(e)
+                return
+            if req is None:
+                self.cancel(None)  # the server is gone: stop generating
+                self.requests.put(None)
+                return
+            if req.get("type") == "cancel":
+                self.cancel(req.get("id"))
+                continue
+            self.requests.put(req)
+
+    def cancel(self, call_id):
+        """Reader thread: cancels the running streaming call `call_id` (None: whichever runs)."""
+        with self._stream_lock:
+            running = self._stream
+            if running is not None and (call_id is None or running[0] == call_id):
+                self.loop.call_soon_threadsafe(running[1].cancel)
+            elif call_id is not None:
+                self._cancelled.add(call_id)
+
+    def stream(self, req):
+        import asyncio
+
+        call_id = req.get("id")
+        method = req.get("method")
+        t0 = time.perf_counter()
+        self._start_reader()
+        try:
+            fn = self.methods.get(method)
+            if fn is None:
+                fn = self._method(method)
+            args = _typed_args(fn, list(req.get("args") or ()))
+        except BaseException as e:
+            _drain_output()
+            self._error(call_id, e)
+            return
+        loop = self._event_loop()
+        task = loop.create_task(self._run_stream(fn, args, call_id, method, t0))
+        with self._stream_lock:
+            self._stream = (call_id, task)
+            if call_id in self._cancelled:
+                self._cancelled.discard(call_id)
+                task.cancel()
+        try:
+            loop.run_until_complete(task)
+        except asyncio.CancelledError:  # cancelled before it started
+            send({"type": "end", "id": call_id, "computeMs": (time.perf_counter() - t0) * 1000.0, "cancelled": True})
+        finally:
+            with self._stream_lock:
+                self._stream = None
+
+    async def _run_stream(self, fn, args, call_id, method, t0):
+        import asyncio
+        import inspect
+
+        it = None
+        try:
+            value = fn(*args)
+            if inspect.isawaitable(value):
+                value = await value
+            if hasattr(value, "__aiter__"):
+                it = value
+                async for item in value:
+                    _drain_output()
+                    _send_chunk(call_id, method, item)
+            elif _is_iterator(value):
+                it = value
+                for item in value:
+                    _drain_output()
+                    _send_chunk(call_id, method, item)
+                    await asyncio.sleep(0)  # a cancel gets in between items
+            else:
+                _drain_output()
+                self._send_result(call_id, method, _plain(value), (time.perf_counter() - t0) * 1000.0)
+                return
+        except asyncio.CancelledError:
+            await _close_iterator(it)
+            _drain_output()
+            send({"type": "end", "id": call_id, "computeMs": (time.perf_counter() - t0) * 1000.0, "cancelled": True})
+            return
+        except Exception as e:
+            await _close_iterator(it)
+            _drain_output()
+            self._error(call_id, e)
+            return
+        _drain_output()
+        send({"type": "end", "id": call_id, "computeMs": (time.perf_counter() - t0) * 1000.0})
 
     def load(self, req):
         global np
@@ -681,12 +807,17 @@ class Host(object):
             value = fn(*(req.get("args") or ()))
             if hasattr(value, "__await__"):
                 value = self._await(value)
+            if method in LLM_METHODS:
+                value = _plain(value)
         except BaseException as e:
             _drain_output()
             self._error(call_id, e)
             return
         compute_ms = (time.perf_counter() - t0) * 1000.0
         _drain_output()
+        self._send_result(call_id, method, value, compute_ms)
+
+    def _send_result(self, call_id, method, value, compute_ms):
         try:
             send({"type": "result", "id": call_id, "value": value, "computeMs": compute_ms})
         except (Unsendable, TypeError) as e:  # TypeError: a dict key json refuses
@@ -716,15 +847,21 @@ class Host(object):
             self.methods[method] = fn
         return fn
 
-    def _await(self, awaitable):
+    def _event_loop(self):
         import asyncio
 
         if self.loop is None:  # one event loop for the process, reused by every call
             self.loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self.loop)
+        return self.loop
+
+    def _await(self, awaitable):
+        import asyncio
+
+        loop = self._event_loop()
         if not asyncio.iscoroutine(awaitable) and not asyncio.isfuture(awaitable):
             awaitable = _wrap(awaitable)
-        return self.loop.run_until_complete(awaitable)
+        return loop.run_until_complete(awaitable)
 
     def _error(self, call_id, e, with_traceback=True):
         msg = {"type": "error", "id": call_id, "exception": type(e).__name__, "message": str(e)}
@@ -740,6 +877,66 @@ class Host(object):
 
 async def _wrap(awaitable):
     return await awaitable
+
+
+LLM_METHODS = ("create_completion", "create_chat_completion", "apply_chat_template")
+
+
+def _plain(value):
+    """A pydantic model (kserve's OpenAI types) as a plain dict; anything else as it is."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and not isinstance(value, type):
+        try:
+            return dump(mode="json", exclude_none=True)
+        except TypeError:
+            return dump()
+    if hasattr(value, "__fields__") and callable(getattr(value, "dict", None)) and not isinstance(value, type):
+        return value.dict(exclude_none=True)  # pydantic 1
+    return value
+
+
+def _is_iterator(value):
+    """A generator or iterator a method returned to stream (not a list, dict or string)."""
+    return hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict, list, tuple))
+
+
+async def _close_iterator(it):
+    try:
+        if hasattr(it, "aclose"):
+            await it.aclose()
+        elif hasattr(it, "close"):
+            it.close()
+    except BaseException:
+        pass  # it is being abandoned: what it raises on the way out says nothing new
+
+
+def _send_chunk(call_id, method, item):
+    try:
+        send({"type": "chunk", "id": call_id, "value": _plain(item)})
+    except (Unsendable, TypeError, ValueError) as e:
+        raise TypeError("%s() yielded %s, which cannot be sent back: yield dicts shaped like OpenAI's chunks" % (method, "a value of type %s" % _type_name(getattr(e, "value", item))))
+
+
+def _typed_args(fn, args):
+    """The request dict as the class the method's first parameter is annotated with, when that is a pydantic model."""
+    if not args or not isinstance(args[0], dict):
+        return args
+    try:
+        import inspect
+
+        params = [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        annotation = params[0].annotation if params else None
+        if isinstance(annotation, str):  # `from __future__ import annotations`
+            import typing
+
+            annotation = typing.get_type_hints(fn).get(params[0].name)
+    except Exception:
+        return args
+    if isinstance(annotation, type):
+        build = getattr(annotation, "model_validate", None) or getattr(annotation, "parse_obj", None)
+        if callable(build):
+            return [build(args[0])] + args[1:]
+    return args
 
 
 def _type_name(v):
@@ -767,7 +964,7 @@ def main():
     host = Host()
     while True:
         try:
-            req = _read_frame()
+            req = host.next_request()
         except ValueError as e:  # a corrupt frame: nothing after it can be trusted
             send_log("error", "modeldeck host: unreadable request: %s" % e, "stderr")
             break
@@ -778,11 +975,16 @@ def main():
         kind = req.get("type")
         try:
             if kind == "call":
-                host.call(req)
+                if req.get("stream"):
+                    host.stream(req)
+                else:
+                    host.call(req)
             elif kind == "load":
                 host.load(req)
             elif kind == "close":
                 break
+            elif kind == "cancel":
+                pass  # for a call that has already ended
             else:
                 send_log("warn", "modeldeck host: unknown request type %r" % (kind,), "stderr")
         except OSError:  # stdout is gone: the server stopped listening
