@@ -314,6 +314,7 @@ export class ModelManager {
     const what = predictor ? 'script host' : 'inference worker';
     const onEvent = (ev: PoolEvent): void => {
       const at = { deployment: spec.name };
+      this.opts.metrics.workerEvents.labels(spec.name, ev.type === 'worker-lost' ? 'lost' : ev.type === 'worker-restarted' ? 'restarted' : 'gave_up').inc();
       if (ev.type === 'worker-lost') this.opts.logger.error(`${what} of version ${info.version} lost (${ev.reason}); ${ev.workers} left, a replacement starts in ${ev.restartInMs} ms`, at);
       else if (ev.type === 'worker-restarted') this.opts.logger.info(`${what} of version ${info.version} replaced; ${ev.workers} running`, at);
       else this.opts.logger.error(`${what}s of version ${info.version} died ${ev.losses} times in a row; no longer restarted; ${ev.workers > 0 ? `${ev.workers} still serving` : 'requests fail until the deployment is loaded again'} (last: ${ev.reason})`, at);
