@@ -235,11 +235,12 @@ describe('buildInferenceService: deployments KServe cannot take', () => {
   it('a name KServe refuses (DNS-1035: a letter first)', () => {
     expectInvalid(spec({ name: '2iris' }), 'name', /DNS-1035.*\(got "2iris"\)/);
   });
-  it('a predictor script', () => {
-    expectInvalid(spec({ modelServer: 'script', predictor: { script: 'p.py' } }), 'modelServer', /"script" cannot be deployed to KServe yet/);
+  // Script deployments are served from their artifact (test/unit/kserveScripts.test.ts); what they cannot take:
+  it('a predictor script with a framework model format', () => {
+    expectInvalid(spec({ modelServer: 'script', predictor: { script: 'p.py' }, kserve: { modelFormat: 'sklearn' } }), 'kserve.modelFormat', /served from its artifact by ModelDeck's script runtime.*"sklearn"/);
   });
-  it('a transformer without an image', () => {
-    expectInvalid(spec({ transformer: { script: 't.py' } }), 'kserve.transformerImage', /required because transformer\.script is set.*"t\.py".*\(got nothing\)/);
+  it('{artifact} in storageUri before the artifact is built', () => {
+    expectInvalid(spec({ transformer: { script: 't.py' }, kserve: { storageUri: 's3://b/{model}/{artifact}' } }), 'kserve.storageUri', /"\{artifact\}" needs the artifact version/);
   });
   it('a logger sink that is a file', () => {
     expectInvalid(spec({ inferenceLogger: { mode: 'all', sink: '/var/log/payloads.jsonl' } }), 'inferenceLogger.sink', /http\(s\) URL.*\/var\/log/);

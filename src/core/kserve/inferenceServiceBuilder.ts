@@ -6,8 +6,14 @@
  * `modelFormat` is "onnx" whatever model.json's `framework` says (sklearn, pytorch, … is how the
  * model was trained: provenance, recorded as an annotation). A deployment that really points
  * storageUri at a framework's own artifact says so with `kserve.modelFormat`.
+ *
+ * A deployment with scripts (see {@link deploysAsArtifact}) points storageUri at its artifact
+ * (src/core/artifacts/) and is served by ModelDeck's script runtime (format "modeldeck-artifact"),
+ * optionally in the image built for that artifact: the predictor and transformer run in the
+ * cluster as they run locally.
  */
 import { stringify } from 'yaml';
+import type { ArtifactVersion } from '../artifacts/artifactTypes';
 import { describeVersionSelector, KSERVE_MODEL_FORMATS } from '../deployment/deploymentSpec';
 import type { DeploymentSpec } from '../deployment/deploymentSpec';
 import type { ModelVersionInfo } from '../registry/modelRegistry';
@@ -34,12 +40,34 @@ export interface InferenceServiceContext {
   image?: string;
   /** The namespace it will be applied in when the spec names none (a Kafka logger's URL names it). */
   namespace?: string;
+  /** The artifact a script deployment serves: `{artifact}` in storageUri, annotations. */
+  artifact?: { version: ArtifactVersion; contentSha256?: string };
+  /** Image built for the artifact; overrides `kserve.image`. */
+  artifactImage?: string;
 }
 
 /** Name of the ClusterServingRuntime that runs ModelDeck's own server (see runtimeFiles.ts). */
 export const MODELDECK_RUNTIME = 'modeldeck';
 /** Port ModelDeck's runtime serves gRPC on; KServe routes h2c to it for grpc-v2. */
 export const MODELDECK_GRPC_PORT = 8081;
+/** Name of the ClusterServingRuntime that runs script artifacts (ModelDeck's server with Python; runtimeFiles.ts). */
+export const MODELDECK_SCRIPT_RUNTIME = 'modeldeck-scripts';
+/** Model format a script artifact declares; only the script runtime serves it. */
+export const MODELDECK_SCRIPT_FORMAT = 'modeldeck-artifact';
+
+/**
+ * Whether the deployment goes to KServe as an artifact served by ModelDeck's script runtime: it has
+ * a predictor script, or a transformer that is not asked to run as KServe's separate component
+ * (`kserve.transformerImage`). Then the server in the pod runs the scripts as it does locally.
+ */
+export function deploysAsArtifact(spec: DeploymentSpec): boolean {
+  return spec.modelServer === 'script' || (spec.transformer.script !== undefined && spec.kserve.transformerImage === undefined);
+}
+
+/** Whether the server in the pod writes the Kafka logger's records itself (else a KafkaSink does). */
+export function serverWritesKafka(spec: DeploymentSpec): boolean {
+  return spec.inferenceLogger.mode !== 'none' && kafkaTarget(spec) !== undefined && spec.kserve.kafkaLogging === 'server';
+}
 
 // KServe's webhook takes InferenceService names as DNS-1035 labels: a leading digit is refused.
 const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -54,9 +82,6 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
  */
 export function buildInferenceService(spec: DeploymentSpec, ctx: InferenceServiceContext = {}): InferenceServiceManifest {
   checkName(spec.name);
-  if (spec.modelServer === 'script') {
-    fail('modelServer', `modelServer: "script" cannot be deployed to KServe yet (predictor scripts are not served); use "onnx"`);
-  }
   const version = resolvedVersion(spec, ctx);
   const manifest: InferenceServiceManifest = {
     apiVersion: KSERVE_API_VERSION,
@@ -69,7 +94,8 @@ export function buildInferenceService(spec: DeploymentSpec, ctx: InferenceServic
     },
     spec: { predictor: predictorFor(spec, version, ctx) },
   };
-  if (spec.transformer.script !== undefined) manifest.spec.transformer = transformerFor(spec, version, ctx);
+  // A transformer with an image of its own is KServe's separate component; without one it runs in the server, from the artifact.
+  if (spec.transformer.script !== undefined && !deploysAsArtifact(spec)) manifest.spec.transformer = transformerFor(spec, version, ctx);
   return manifest;
 }
 
@@ -87,19 +113,35 @@ export function inferenceServiceYaml(spec: DeploymentSpec, ctx: InferenceService
 }
 
 function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): PredictorSpec {
-  const runtime = ctx.runtime ?? spec.kserve.runtime;
+  if (spec.kserve.modelFormat === 'huggingface' && !deploysAsArtifact(spec)) return huggingFacePredictorFor(spec, version, ctx);
+  if (spec.kserve.llm !== undefined) {
+    fail('kserve.llm', `kserve.llm: runtime arguments for KServe's Hugging Face runtime; they need kserve.modelFormat "huggingface" (got ${JSON.stringify(spec.kserve.modelFormat ?? 'onnx')})`);
+  }
+  const artifact = deploysAsArtifact(spec);
+  if (artifact && spec.kserve.modelFormat !== undefined) {
+    fail('kserve.modelFormat', `kserve.modelFormat: a deployment with scripts is served from its artifact by ModelDeck's script runtime (format "${MODELDECK_SCRIPT_FORMAT}"); remove modelFormat (got ${JSON.stringify(spec.kserve.modelFormat)})`);
+  }
+  const runtime = ctx.runtime ?? spec.kserve.runtime ?? (artifact ? MODELDECK_SCRIPT_RUNTIME : undefined);
   const protocolVersion = spec.protocol === 'grpc' ? 'grpc-v2' : (spec.kserve.protocolVersion ?? 'v2');
+  const image = artifact ? (ctx.artifactImage ?? spec.kserve.image) : undefined;
   const model: ModelSpec = {
-    modelFormat: { name: spec.kserve.modelFormat ?? 'onnx' },
-    storageUri: storageUriFor(spec, version),
+    modelFormat: { name: artifact ? MODELDECK_SCRIPT_FORMAT : (spec.kserve.modelFormat ?? 'onnx') },
+    storageUri: storageUriFor(spec, version, ctx),
     protocolVersion,
     ...(runtime ? { runtime } : {}),
+    ...(image ? { image } : {}),
   };
+  if (serverWritesKafka(spec)) {
+    if (!artifact) {
+      fail('kserve.kafkaLogging', `kserve.kafkaLogging: "server" means ModelDeck's server in the pod writes to Kafka from the deployment file in the artifact, which only deployments with scripts have; use "kafkaSink" (the default) for this one`);
+    }
+    if (spec.kserve.kafkaSecret) model.envFrom = [{ secretRef: { name: spec.kserve.kafkaSecret } }];
+  }
   const resources = resourcesFor(spec);
   if (resources) model.resources = resources;
   // Knative exposes one port per container; gRPC needs it declared as h2c. Only our runtime's
   // port is known here: another runtime's gRPC port is its own business.
-  if (protocolVersion === 'grpc-v2' && runtime === MODELDECK_RUNTIME) {
+  if (protocolVersion === 'grpc-v2' && (runtime === MODELDECK_RUNTIME || runtime === MODELDECK_SCRIPT_RUNTIME)) {
     model.ports = [{ name: 'h2c', containerPort: MODELDECK_GRPC_PORT, protocol: 'TCP' }];
   }
   const predictor: PredictorSpec = { ...scalingFor(spec), model };
@@ -108,6 +150,54 @@ function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: In
     // the smallest wait we can ask for is 1 ms; fractions round up rather than to a shorter wait.
     predictor.batcher = { maxBatchSize: spec.batcher.maxBatchSize, maxLatency: Math.max(1, Math.ceil(spec.batcher.maxLatencyMs)) };
   }
+  const logger = loggerFor(spec, ctx);
+  if (logger) predictor.logger = logger;
+  return predictor;
+}
+
+/** Where KServe's Hugging Face runtime can fetch weights from: the Hub (with a revision), S3, GCS, a PVC. */
+const HF_STORAGE = /^(hf:\/\/[^/\s:]+\/[^/\s:]+(:[^/\s]+)?|s3:\/\/\S+|gs:\/\/\S+|pvc:\/\/\S+)$/;
+
+/**
+ * An LLM on KServe's Hugging Face runtime (kserve-huggingfaceserver): the vLLM backend when a GPU
+ * is requested (vLLM needs one), else the transformers backend; OpenAI-compatible routes at
+ * /openai/v1/... The runtime reads the weights from storageUri (hf://org/model[:revision] is
+ * fetched from the Hub by KServe's storage initializer).
+ */
+function huggingFacePredictorFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): PredictorSpec {
+  if (spec.protocol === 'grpc') fail('protocol', `protocol: KServe's Hugging Face runtime serves REST (OpenAI routes under /openai/v1); use "rest" (got "grpc")`);
+  if (spec.batcher.enabled) fail('batcher.enabled', `batcher.enabled: KServe's Hugging Face runtime batches by itself (vLLM batches continuously); turn the batcher off for modelFormat "huggingface"`);
+  const storageUri = storageUriFor(spec, version, ctx);
+  if (!HF_STORAGE.test(storageUri)) {
+    fail('kserve.storageUri', `kserve.storageUri: for modelFormat "huggingface" expected hf://org/model[:revision], s3://…, gs://… or pvc://… (got ${JSON.stringify(storageUri)})`);
+  }
+  const llm = spec.kserve.llm ?? {};
+  const gpu = spec.resources.gpu > 0;
+  const backend = llm.backend ?? (gpu ? 'vllm' : 'huggingface');
+  if (backend === 'vllm' && !gpu) fail('kserve.llm.backend', `kserve.llm.backend: "vllm" needs a GPU: set resources.gpu (or use "huggingface", the transformers backend, on CPU)`);
+  if (llm.tensorParallelSize !== undefined && backend === 'vllm' && llm.tensorParallelSize > spec.resources.gpu) {
+    fail('kserve.llm.tensorParallelSize', `kserve.llm.tensorParallelSize: ${llm.tensorParallelSize} shards need as many GPUs per replica; resources.gpu is ${spec.resources.gpu}`);
+  }
+  const args = [`--model_name=${spec.name}`, `--backend=${backend}`];
+  if (llm.task) args.push(`--task=${llm.task}`);
+  if (llm.dtype) args.push(`--dtype=${llm.dtype}`);
+  if (llm.maxModelLen !== undefined) args.push(backend === 'vllm' ? `--max-model-len=${llm.maxModelLen}` : `--max_length=${llm.maxModelLen}`);
+  if (backend === 'vllm') {
+    if (llm.tensorParallelSize !== undefined) args.push(`--tensor-parallel-size=${llm.tensorParallelSize}`);
+    if (llm.gpuMemoryUtilization !== undefined) args.push(`--gpu-memory-utilization=${llm.gpuMemoryUtilization}`);
+  }
+  args.push(...(llm.args ?? []));
+  const runtime = ctx.runtime ?? spec.kserve.runtime;
+  const model: ModelSpec = {
+    modelFormat: { name: 'huggingface' },
+    storageUri,
+    protocolVersion: spec.kserve.protocolVersion ?? 'v1',
+    ...(runtime ? { runtime } : {}),
+    args,
+  };
+  const resources = resourcesFor(spec);
+  if (resources) model.resources = resources;
+  const predictor: PredictorSpec = { ...scalingFor(spec), model };
   const logger = loggerFor(spec, ctx);
   if (logger) predictor.logger = logger;
   return predictor;
@@ -174,6 +264,7 @@ function resourcesFor(spec: DeploymentSpec): ResourceRequirements | undefined {
 function loggerFor(spec: DeploymentSpec, ctx: InferenceServiceContext): ComponentExtension['logger'] {
   const { mode, sink } = spec.inferenceLogger;
   if (mode === 'none') return undefined;
+  if (serverWritesKafka(spec)) return undefined; // the server in the pod writes to the brokers itself
   if (sink === undefined) return { mode }; // KServe's configured default logger URL
   if (/^https?:\/\//i.test(sink)) return { mode, url: sink };
   if (/^kafka:\/\//i.test(sink)) {
@@ -186,7 +277,7 @@ function loggerFor(spec: DeploymentSpec, ctx: InferenceServiceContext): Componen
   );
 }
 
-function storageUriFor(spec: DeploymentSpec, version: number | undefined): string {
+function storageUriFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): string {
   const template = spec.kserve.storageUri;
   if (template === undefined) {
     fail(
@@ -201,7 +292,10 @@ function storageUriFor(spec: DeploymentSpec, version: number | undefined): strin
       `kserve.storageUri: "{version}" needs a resolved version, but the deployment selects ${describeVersionSelector(spec.model.version)} and no registry version was given`,
     );
   }
-  return template.replaceAll('{model}', spec.model.name).replaceAll('{version}', String(version));
+  if (template.includes('{artifact}') && ctx.artifact === undefined) {
+    fail('kserve.storageUri', `kserve.storageUri: "{artifact}" needs the artifact version; it is known once the artifact is built ("Deploy to KServe" builds it first)`);
+  }
+  return template.replaceAll('{model}', spec.model.name).replaceAll('{version}', String(version)).replaceAll('{artifact}', String(ctx.artifact?.version));
 }
 
 function labelsFor(spec: DeploymentSpec, version: number | undefined): Record<string, string> {
@@ -224,6 +318,10 @@ function annotationsFor(spec: DeploymentSpec, version: number | undefined, ctx: 
   if (version !== undefined) annotations[MODELDECK_KEYS.version] = String(version);
   const framework = ctx.modelVersion?.metadata.framework;
   if (framework) annotations[MODELDECK_KEYS.framework] = framework;
+  if (ctx.artifact) {
+    annotations[MODELDECK_KEYS.artifactVersion] = String(ctx.artifact.version);
+    if (ctx.artifact.contentSha256) annotations[MODELDECK_KEYS.artifactSha256] = ctx.artifact.contentSha256;
+  }
   return annotations;
 }
 
@@ -237,7 +335,8 @@ function resolvedVersion(spec: DeploymentSpec, ctx: InferenceServiceContext): nu
       fail('model.version', `model.version: the deployment pins version ${spec.model.version}, but registry version ${info.version} was given`);
     }
     const format = spec.kserve.modelFormat ?? 'onnx';
-    if (info.modelFile === undefined && format === 'onnx') {
+    // A predictor script serves what the version holds (a pickle, …): no .onnx file needed.
+    if (info.modelFile === undefined && format === 'onnx' && spec.modelServer !== 'script') {
       // The version holds a framework's own artifact (a pickle, …): KServe must be told which.
       const framework = info.metadata.framework;
       const hint = framework !== undefined && (KSERVE_MODEL_FORMATS as readonly string[]).includes(framework) ? ` (model.json's framework: "${framework}")` : '';

@@ -31,6 +31,8 @@ export const MODELDECK_KEYS = {
   version: 'modeldeck.dev/version',
   versionSelector: 'modeldeck.dev/version-selector',
   framework: 'modeldeck.dev/framework',
+  artifactVersion: 'modeldeck.dev/artifact-version',
+  artifactSha256: 'modeldeck.dev/artifact-sha256',
 } as const;
 
 /** `name: value` environment entry of a container. */
@@ -58,8 +60,14 @@ export interface ModelSpec {
   storageUri: string;
   protocolVersion: 'v1' | 'v2' | 'grpc-v2';
   runtime?: string;
+  /** Overrides the runtime's image (KServe merges the model's container fields into the runtime's): a script artifact's own image. */
+  image?: string;
+  /** Extra environment, e.g. a Secret's keys for the server's Kafka logging. */
+  envFrom?: { secretRef: { name: string } }[];
   resources?: ResourceRequirements;
   ports?: ContainerPort[];
+  /** Runtime arguments (the Hugging Face runtime's --model_name, --backend, vLLM engine flags). */
+  args?: string[];
 }
 
 /** Knobs shared by the predictor and transformer components. */
