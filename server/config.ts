@@ -47,6 +47,8 @@ export interface ServerConfig {
   defaultInstances: number;
   /** Worker entry override (tests). */
   workerScript?: string;
+  /** `auto`: ONNX runs measured to be tiny run on the main thread (no worker hand-off); `off`: never. */
+  inlineRuns: 'auto' | 'off';
   /** A predictor/transformer script call running longer fails and its host is replaced, ms. */
   scriptTimeoutMs: number;
   /** Inference logger: payload cap, file sink rotation. */
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   anyHost: false,
   defaultBatcher: { enabled: false, maxBatchSize: 32, maxLatencyMs: 5, maxQueueSize: 1024 },
   defaultInstances: 1,
+  inlineRuns: 'auto',
   scriptTimeoutMs: 60_000,
   inferenceLog: { maxPayloadBytes: 1024 * 1024, fileMaxBytes: 100 * 1024 * 1024, fileKeep: 5 },
 };

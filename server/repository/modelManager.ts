@@ -61,6 +61,8 @@ export interface ModelManagerOptions {
   stats?: ModelStatsBook;
   /** Worker entry script (tests point at the built bundle). */
   workerScript?: string;
+  /** Tiny ONNX runs on the main thread (`auto`, the default) or always on workers (`off`). */
+  inlineRuns?: 'auto' | 'off';
   /** How long a retired version may take to finish its in-flight requests. */
   drainTimeoutMs?: number;
   /** A script call running longer fails and its host is replaced, ms (default 60 s). */
@@ -297,7 +299,13 @@ export class ModelManager {
         // Sessions share the cores: more instances, fewer threads each.
         intraOpThreads: Math.max(1, Math.floor(this.cores / instances)),
         ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
+        inlineRuns: this.opts.inlineRuns ?? 'auto',
       }));
+      pool.onInline = (e) => {
+        const at = { deployment: spec.name };
+        if (e.on) this.opts.logger.info(`version ${info.version}: runs take about ${(e.estimateMs * 1000).toFixed(0)} µs, so they run on the main thread (no worker hand-off; --inline-runs off turns this off)`, at);
+        else this.opts.logger.warn(`version ${info.version}: no main-thread session (${e.reason}); every run goes to a worker`, at);
+      };
       for (const f of runtime.fallbacks) {
         this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
       }

@@ -2,7 +2,10 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { InferenceError } from '../errors';
 import type { TensorMetadata } from '../tensor/types';
+import { performance } from 'node:perf_hooks';
 import { ChannelPool, type PoolChannel, type PoolDriver } from './channelPool';
+import { InlinePolicy, type InlineLimits } from './inlinePolicy';
+import { InlineSession } from './inlineSession';
 import { transferListOf } from './transfer';
 import type { ProviderFallback, WireTensor, WorkerRequest, WorkerResponse } from './workerProtocol';
 
@@ -40,7 +43,17 @@ export interface WorkerPoolOptions {
   intraOpThreads: number;
   /** Worker entry script; defaults to onnxWorker.js beside the server bundle. */
   workerScript?: string;
+  /**
+   * `auto` (default): runs measured to be tiny run on the main thread (see inlinePolicy.ts) when the
+   * provider is cpu and the model file is small; `off`: every run goes to a worker.
+   */
+  inlineRuns?: 'auto' | 'off';
+  /** Overrides the inline policy's limits (tests, benchmarks). */
+  inlineLimits?: InlineLimits;
 }
+
+/** The main-thread lane switched on or off, for the server log. */
+export type InlineEvent = { on: true; estimateMs: number } | { on: false; reason: string };
 
 interface OnnxJob {
   inputs: WireTensor[];
@@ -70,18 +83,79 @@ function onnxDriver(opts: WorkerPoolOptions): PoolDriver<OnnxJob, WireTensor[], 
 
 /**
  * N worker threads × 1 onnxruntime session each (see ChannelPool for queueing, replacement of lost
- * workers and closing). A running session.run is never interrupted: no job time limit.
+ * workers and closing), plus, for a model whose runs the workers measured to be tiny, one session
+ * on the main thread that takes those runs within a time budget (inlinePolicy.ts). A running
+ * session.run is never interrupted: no job time limit.
  */
 export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
+  private policy: InlinePolicy | undefined;
+  private inline: InlineSession | undefined;
+  private inlineLoading: Promise<void> | undefined;
+  private readonly inlineRunning = new Set<Promise<unknown>>();
+  private modelFile = '';
+  /** Runs served on the main thread so far. */
+  inlineRuns = 0;
+  /** Reports the main-thread lane switching on (or failing to). */
+  onInline: ((e: InlineEvent) => void) | undefined;
+
   /** Starts the workers and loads the model in each; rejects if any session cannot be created. */
   static async start(opts: WorkerPoolOptions): Promise<{ pool: WorkerPool; info: PoolInfo }> {
     const { pool, infos } = await ChannelPool.startPool<PoolInfo, WorkerPool>(new WorkerPool(onnxDriver(opts), opts.instances));
-    return { pool, info: { ...infos[0]!, loadMs: Math.max(...infos.map((i) => i.loadMs)) } };
+    const info = { ...infos[0]!, loadMs: Math.max(...infos.map((i) => i.loadMs)) };
+    // Only a CPU session is duplicated on the main thread: a GPU one would hold device memory twice.
+    if ((opts.inlineRuns ?? 'auto') === 'auto' && info.provider === 'cpu' && InlineSession.fits(opts.modelFile)) {
+      pool.policy = new InlinePolicy(opts.inlineLimits);
+      pool.modelFile = opts.modelFile;
+    }
+    return { pool, info };
   }
 
-  /** Runs one inference on the next free worker. */
+  /** Runs one inference: on the main thread when the policy says it is tiny, else on the next free worker. */
   async run(inputs: WireTensor[], outputNames: string[]): Promise<RunResult> {
+    const rows = inputs[0]?.shape[0] ?? 1;
+    const policy = this.policy;
+    if (policy && this.inline && !this.dead && policy.wantsInline(rows, performance.now())) {
+      const running = this.inline.run(inputs, outputNames);
+      this.inlineRunning.add(running);
+      try {
+        const r = await running;
+        policy.observeInline(rows, r.computeMs, performance.now());
+        this.inlineRuns++;
+        return { outputs: r.outputs, computeMs: r.computeMs, queueMs: 0 };
+      } finally {
+        this.inlineRunning.delete(running);
+      }
+    }
     const r = await this.runJob({ inputs, outputNames });
+    if (policy) {
+      policy.observeWorker(rows, r.computeMs);
+      if (!this.inline && !this.inlineLoading && policy.eligible) this.loadInline(policy.estimateMs(1)!);
+    }
     return { outputs: r.result, computeMs: r.computeMs, queueMs: r.queueMs };
+  }
+
+  private loadInline(estimateMs: number): void {
+    this.inlineLoading = InlineSession.create(this.modelFile).then(
+      (s) => {
+        if (!this.policy) return void s.release(); // closed meanwhile
+        this.inline = s;
+        this.onInline?.({ on: true, estimateMs });
+      },
+      (err: Error) => {
+        // Workers keep serving; the lane is not tried again for this version.
+        this.policy = undefined;
+        this.onInline?.({ on: false, reason: err.message });
+      },
+    );
+  }
+
+  override async close(timeoutMs = 30_000): Promise<void> {
+    this.policy = undefined; // no new inline runs; the rest finish within a loop turn
+    await super.close(timeoutMs);
+    await this.inlineLoading;
+    await Promise.allSettled([...this.inlineRunning]);
+    const inline = this.inline;
+    this.inline = undefined;
+    await inline?.release();
   }
 }

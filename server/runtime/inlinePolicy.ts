@@ -1,0 +1,89 @@
+/**
+ * Decides, per run, whether a model's session.run goes to a worker thread or runs on the main
+ * thread. Handing a run to a worker costs two thread wake-ups (main → worker, result → main); on
+ * the bench's tiny model that hand-off (≈ 70 µs of main-thread time per request, mostly inside
+ * postMessage waking the worker) is five times the run itself (≈ 13 µs). So runs measured to be
+ * tiny run inline, within a budget of main-thread time, and everything else keeps to the workers:
+ * the event loop never blocks for more than `maxRunMs` at a time, nor more than `budgetMs` per
+ * `windowMs`. Pure: the caller passes the clock and the measured times.
+ */
+
+export interface InlineLimits {
+  /** A run expected to take longer than this (ms) goes to a worker. */
+  maxRunMs: number;
+  /** Most main-thread time (ms) inline runs may take per window; beyond it, runs go to workers. */
+  budgetMs: number;
+  /** Length of that window, ms. */
+  windowMs: number;
+  /** Worker runs measured before the first inline run (the estimate starts from them). */
+  warmupRuns: number;
+}
+
+export const DEFAULT_INLINE_LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 5, windowMs: 20, warmupRuns: 16 };
+
+/** Weight of the newest sample in the moving averages. */
+const ALPHA = 0.1;
+
+export class InlinePolicy {
+  private workerPerRowMs: number | undefined;
+  private inlinePerRowMs: number | undefined;
+  private workerRuns = 0;
+  private windowStart = -Infinity;
+  private windowUsedMs = 0;
+
+  constructor(private readonly limits: InlineLimits = DEFAULT_INLINE_LIMITS) {}
+
+  /** A run finished on a worker: `ms` inside session.run for `rows` rows. */
+  observeWorker(rows: number, ms: number): void {
+    this.workerRuns++;
+    this.workerPerRowMs = ewma(this.workerPerRowMs, ms / Math.max(1, rows));
+  }
+
+  /** A run finished on the main thread at `nowMs`: charged to the window's budget. */
+  observeInline(rows: number, ms: number, nowMs: number): void {
+    this.inlinePerRowMs = ewma(this.inlinePerRowMs, ms / Math.max(1, rows));
+    // Runs grew too slow for the main thread: forget them and go back to what the workers measure
+    // (runs return inline only if those say so again).
+    if (this.inlinePerRowMs > this.limits.maxRunMs) {
+      this.inlinePerRowMs = undefined;
+      this.workerPerRowMs = undefined;
+      this.workerRuns = 0;
+    }
+    this.roll(nowMs);
+    this.windowUsedMs += ms;
+  }
+
+  /**
+   * The expected time of a run of `rows` rows on the main thread, ms; undefined until enough
+   * worker runs were measured. Per-row cost from single-row runs overestimates batches: safe side.
+   */
+  estimateMs(rows: number): number | undefined {
+    const perRow = this.inlinePerRowMs ?? (this.workerRuns >= this.limits.warmupRuns ? this.workerPerRowMs : undefined);
+    return perRow === undefined ? undefined : perRow * Math.max(1, rows);
+  }
+
+  /** True when the measured runs are small enough for inline runs to be worth a session. */
+  get eligible(): boolean {
+    const est = this.estimateMs(1);
+    return est !== undefined && est <= this.limits.maxRunMs;
+  }
+
+  /** Whether a run of `rows` rows at `nowMs` should run on the main thread. */
+  wantsInline(rows: number, nowMs: number): boolean {
+    const est = this.estimateMs(rows);
+    if (est === undefined || est > this.limits.maxRunMs) return false;
+    this.roll(nowMs);
+    return this.windowUsedMs + est <= this.limits.budgetMs;
+  }
+
+  private roll(nowMs: number): void {
+    if (nowMs - this.windowStart >= this.limits.windowMs) {
+      this.windowStart = nowMs;
+      this.windowUsedMs = 0;
+    }
+  }
+}
+
+function ewma(prev: number | undefined, sample: number): number {
+  return prev === undefined ? sample : prev + ALPHA * (sample - prev);
+}

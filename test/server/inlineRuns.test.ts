@@ -1,0 +1,119 @@
+/**
+ * Tiny ONNX runs on the main thread (server/runtime/inlinePolicy.ts): after the workers measured
+ * the iris model's runs, they move to a main-thread session (the log says so) and answer exactly
+ * what an in-process session answers, concurrent requests included; a model with slower runs
+ * (digits-cnn) stays on its worker; `--inline-runs off` keeps every run on the workers.
+ */
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { postJson } from '../support/http';
+import { SERVER_BUNDLE, startServerProcess, type LogLine, type ServerProcess } from '../support/serverProcess';
+import { EXAMPLE_REGISTRY } from '../support/registryCopy';
+
+const ROW = [6.7, 3.0, 5.2, 2.3];
+const body = { inputs: [{ name: 'float_input', shape: [1, 4], datatype: 'FP32', data: ROW }] };
+const isInlineLine = (deployment: string) => (l: LogLine): boolean => l.deployment === deployment && /run on the main thread/.test(l.msg);
+
+async function expectedProbabilities(): Promise<number[]> {
+  const session = await ort.InferenceSession.create(path.join(EXAMPLE_REGISTRY, 'iris', '2', 'model.onnx'));
+  try {
+    const out = await session.run({ float_input: new ort.Tensor('float32', Float32Array.from(ROW), [1, 4]) });
+    const probs = Object.values(out).find((t) => t.type === 'float32')!;
+    return Array.from(probs.data as Float32Array);
+  } finally {
+    await session.release();
+  }
+}
+
+async function predict(url: string, model: string, payload: unknown = body): Promise<{ status: number; body: any }> {
+  return postJson(`${url}/v2/models/${model}/infer`, payload);
+}
+
+function probabilitiesOf(res: { body: any }): number[] {
+  const out = (res.body.outputs as { datatype: string; data: number[] }[]).find((o) => o.datatype === 'FP32');
+  assert.ok(out, `no FP32 output in ${JSON.stringify(res.body)}`);
+  return out.data;
+}
+
+function assertClose(actual: number[], expected: number[]): void {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-5, `element ${i}: ${v} vs ${expected[i]}`));
+}
+
+describe('tiny runs on the main thread (--inline-runs auto, the default)', () => {
+  let server: ServerProcess;
+  let expected: number[];
+  before(async () => {
+    expected = await expectedProbabilities();
+    server = await startServerProcess(['--registry', EXAMPLE_REGISTRY]);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('moves iris to the main thread after its worker runs were measured, with the same answers', async () => {
+    const answers: number[][] = [];
+    for (let i = 0; i < 40 && !server.logs.some(isInlineLine('iris')); i++) {
+      const res = await predict(server.url, 'iris');
+      assert.equal(res.status, 200);
+      answers.push(probabilitiesOf(res));
+    }
+    const line = await server.waitForLog(isInlineLine('iris'), 10_000);
+    assert.equal(line.level, 'info');
+    assert.match(line.msg, /version 2: runs take about \d+ µs/);
+    // Answers from the main thread equal the workers' and an in-process session's.
+    for (let i = 0; i < 20; i++) {
+      const res = await predict(server.url, 'iris');
+      assert.equal(res.status, 200);
+      answers.push(probabilitiesOf(res));
+    }
+    for (const a of answers) assertClose(a, expected);
+  });
+
+  it('answers 64 concurrent requests correctly from the main thread; a bad one among them fails alone', async () => {
+    const bad = { inputs: [{ name: 'float_input', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] };
+    const results = await Promise.all(Array.from({ length: 64 }, (_, i) => predict(server.url, 'iris', i === 10 ? bad : body)));
+    results.forEach((res, i) => {
+      if (i === 10) {
+        assert.equal(res.status, 400);
+        assert.match(res.body.error, /float_input/);
+      } else {
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assertClose(probabilitiesOf(res), expected);
+      }
+    });
+  });
+
+  it('keeps digits-cnn, whose runs take over a millisecond, on its worker', async () => {
+    const digits = { inputs: [{ name: 'image', shape: [1, 1, 8, 8], datatype: 'FP32', data: Array.from({ length: 64 }, (_, i) => (i % 7) / 7) }] };
+    for (let i = 0; i < 40; i++) {
+      const res = await predict(server.url, 'digits-cnn', digits);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    assert.equal(server.logs.filter(isInlineLine('digits-cnn')).length, 0);
+  });
+});
+
+describe('--inline-runs off', () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await startServerProcess(['--registry', EXAMPLE_REGISTRY, '--inline-runs', 'off']);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('keeps every iris run on the workers', async () => {
+    for (let i = 0; i < 40; i++) assert.equal((await predict(server.url, 'iris')).status, 200);
+    assert.equal(server.logs.filter(isInlineLine('iris')).length, 0);
+  });
+
+  it('refuses a value other than auto or off', () => {
+    const r = spawnSync(process.execPath, [SERVER_BUNDLE, '--registry', EXAMPLE_REGISTRY, '--inline-runs', 'sometimes'], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--inline-runs must be auto or off \(got "sometimes"\)/);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * The inline policy: which runs may take the main thread. Only runs the workers measured to be tiny,
+ * only after enough measurements, never more than the budget per window, and back to the workers
+ * (until they measure again) when inline runs turn out slow.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { InlinePolicy, type InlineLimits } from '../../server/runtime/inlinePolicy';
+
+const LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 1, windowMs: 20, warmupRuns: 4 };
+
+function warmed(perRunMs: number, runs = LIMITS.warmupRuns): InlinePolicy {
+  const p = new InlinePolicy(LIMITS);
+  for (let i = 0; i < runs; i++) p.observeWorker(1, perRunMs);
+  return p;
+}
+
+describe('InlinePolicy', () => {
+  it('keeps every run on the workers until they measured warmupRuns runs', () => {
+    const p = warmed(0.02, LIMITS.warmupRuns - 1);
+    assert.equal(p.eligible, false);
+    assert.equal(p.wantsInline(1, 0), false);
+    p.observeWorker(1, 0.02);
+    assert.equal(p.eligible, true);
+    assert.equal(p.wantsInline(1, 0), true);
+  });
+
+  it('never takes a model whose runs are slower than maxRunMs', () => {
+    const p = warmed(1.5);
+    assert.equal(p.eligible, false);
+    assert.equal(p.wantsInline(1, 0), false);
+  });
+
+  it('sends a batch to the workers when its rows would take longer than maxRunMs', () => {
+    const p = warmed(0.02);
+    assert.equal(p.wantsInline(8, 0), true); // 0.16 ms
+    assert.equal(p.wantsInline(32, 0), false); // 0.64 ms
+  });
+
+  it('stops at the budget within a window and starts again in the next window', () => {
+    const p = warmed(0.2);
+    let inline = 0;
+    for (let i = 0; i < 20; i++) {
+      if (p.wantsInline(1, 5)) {
+        inline++;
+        p.observeInline(1, 0.2, 5);
+      }
+    }
+    assert.equal(inline, 5, '1 ms budget / 0.2 ms per run');
+    assert.equal(p.wantsInline(1, 10), false, 'same window');
+    assert.equal(p.wantsInline(1, 25.1), true, 'a new window');
+  });
+
+  it('goes back to the workers when inline runs turn slow, and inline again only after they measure small runs again', () => {
+    const p = warmed(0.02);
+    p.observeInline(1, 0.02, 0);
+    for (let i = 0; i < 30 && p.eligible; i++) p.observeInline(1, 3, 100 + i * 50);
+    assert.equal(p.eligible, false, 'slow inline runs ended the lane');
+    assert.equal(p.wantsInline(1, 10_000), false);
+    for (let i = 0; i < LIMITS.warmupRuns; i++) p.observeWorker(1, 0.03);
+    assert.equal(p.wantsInline(1, 10_000), true);
+  });
+
+  it('estimates from inline runs once there are some (they are cheaper than the workers\' cold runs)', () => {
+    const p = warmed(0.2);
+    assert.ok(Math.abs(p.estimateMs(1)! - 0.2) < 1e-9);
+    p.observeInline(1, 0.01, 0);
+    assert.ok(Math.abs(p.estimateMs(1)! - 0.01) < 1e-9);
+    assert.equal(p.wantsInline(20, 30), true, '20 rows × 0.01 ms');
+  });
+});
