@@ -88,6 +88,26 @@ export interface KServeSettings {
   kafkaLogging?: 'kafkaSink' | 'server';
   /** Secret whose keys become the server's MODELDECK_KAFKA_* environment (kafkaLogging "server"). */
   kafkaSecret?: string;
+  /** modelFormat "huggingface": arguments of KServe's Hugging Face runtime (vLLM backend with a GPU). */
+  llm?: KServeLlmSettings;
+}
+
+/** The `kserve.llm` section: what KServe's Hugging Face runtime is started with. */
+export interface KServeLlmSettings {
+  /** Backend; omitted: "vllm" when resources.gpu > 0, else "huggingface" (vLLM needs a GPU). */
+  backend?: 'vllm' | 'huggingface';
+  /** Longest context (prompt + completion) in tokens: vLLM's --max-model-len, the transformers backend's --max_length. */
+  maxModelLen?: number;
+  /** Weights' dtype; omitted: "auto" (the checkpoint's). */
+  dtype?: 'auto' | 'float16' | 'bfloat16' | 'float32';
+  /** GPUs one replica shards the model over (vLLM); omitted: 1. Should equal resources.gpu. */
+  tensorParallelSize?: number;
+  /** Fraction of GPU memory vLLM may take (0–1]; omitted: vLLM's default (0.9). */
+  gpuMemoryUtilization?: number;
+  /** Hugging Face task; omitted: the runtime infers it (text_generation for causal LMs). */
+  task?: string;
+  /** Further runtime arguments, passed as written (e.g. "--enable-prefix-caching"). */
+  args?: string[];
 }
 
 /**

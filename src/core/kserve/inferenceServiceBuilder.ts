@@ -113,8 +113,7 @@ export function inferenceServiceYaml(spec: DeploymentSpec, ctx: InferenceService
 }
 
 function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): PredictorSpec {
-  if (spec.kserve.modelFormat === 'huggingface' && !deploysAsArtifact(spec)) return huggingFacePredictorFor(spec, version, ctx);
-  if (spec.kserve.llm !== undefined) {
+  if (spec.kserve.llm !== undefined && spec.kserve.modelFormat !== 'huggingface') {
     fail('kserve.llm', `kserve.llm: runtime arguments for KServe's Hugging Face runtime; they need kserve.modelFormat "huggingface" (got ${JSON.stringify(spec.kserve.modelFormat ?? 'onnx')})`);
   }
   const artifact = deploysAsArtifact(spec);
@@ -137,6 +136,7 @@ function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: In
     }
     if (spec.kserve.kafkaSecret) model.envFrom = [{ secretRef: { name: spec.kserve.kafkaSecret } }];
   }
+  if (model.modelFormat.name === 'huggingface') model.args = huggingFaceArgs(spec, model.storageUri);
   const resources = resourcesFor(spec);
   if (resources) model.resources = resources;
   // Knative exposes one port per container; gRPC needs it declared as h2c. Only our runtime's
@@ -159,15 +159,12 @@ function predictorFor(spec: DeploymentSpec, version: number | undefined, ctx: In
 const HF_STORAGE = /^(hf:\/\/[^/\s:]+\/[^/\s:]+(:[^/\s]+)?|s3:\/\/\S+|gs:\/\/\S+|pvc:\/\/\S+)$/;
 
 /**
- * An LLM on KServe's Hugging Face runtime (kserve-huggingfaceserver): the vLLM backend when a GPU
- * is requested (vLLM needs one), else the transformers backend; OpenAI-compatible routes at
- * /openai/v1/... The runtime reads the weights from storageUri (hf://org/model[:revision] is
- * fetched from the Hub by KServe's storage initializer).
+ * Arguments of KServe's Hugging Face runtime (kserve-huggingfaceserver) for an LLM: the vLLM
+ * backend when a GPU is requested (vLLM needs one), else the transformers backend; either serves
+ * OpenAI-compatible routes at /openai/v1/... KServe's storage initializer fetches the weights from
+ * storageUri (hf://org/model[:revision] from the Hub).
  */
-function huggingFacePredictorFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): PredictorSpec {
-  if (spec.protocol === 'grpc') fail('protocol', `protocol: KServe's Hugging Face runtime serves REST (OpenAI routes under /openai/v1); use "rest" (got "grpc")`);
-  if (spec.batcher.enabled) fail('batcher.enabled', `batcher.enabled: KServe's Hugging Face runtime batches by itself (vLLM batches continuously); turn the batcher off for modelFormat "huggingface"`);
-  const storageUri = storageUriFor(spec, version, ctx);
+function huggingFaceArgs(spec: DeploymentSpec, storageUri: string): string[] {
   if (!HF_STORAGE.test(storageUri)) {
     fail('kserve.storageUri', `kserve.storageUri: for modelFormat "huggingface" expected hf://org/model[:revision], s3://…, gs://… or pvc://… (got ${JSON.stringify(storageUri)})`);
   }
@@ -186,21 +183,7 @@ function huggingFacePredictorFor(spec: DeploymentSpec, version: number | undefin
     if (llm.tensorParallelSize !== undefined) args.push(`--tensor-parallel-size=${llm.tensorParallelSize}`);
     if (llm.gpuMemoryUtilization !== undefined) args.push(`--gpu-memory-utilization=${llm.gpuMemoryUtilization}`);
   }
-  args.push(...(llm.args ?? []));
-  const runtime = ctx.runtime ?? spec.kserve.runtime;
-  const model: ModelSpec = {
-    modelFormat: { name: 'huggingface' },
-    storageUri,
-    protocolVersion: spec.kserve.protocolVersion ?? 'v1',
-    ...(runtime ? { runtime } : {}),
-    args,
-  };
-  const resources = resourcesFor(spec);
-  if (resources) model.resources = resources;
-  const predictor: PredictorSpec = { ...scalingFor(spec), model };
-  const logger = loggerFor(spec, ctx);
-  if (logger) predictor.logger = logger;
-  return predictor;
+  return [...args, ...(llm.args ?? [])];
 }
 
 function transformerFor(spec: DeploymentSpec, version: number | undefined, ctx: InferenceServiceContext): TransformerSpec {
