@@ -47,8 +47,8 @@ describe('InferenceService of a script deployment', () => {
     assert.equal(model.runtime, MODELDECK_SCRIPT_RUNTIME);
     assert.equal(model.storageUri, 's3://models/iris-sklearn/1/artifacts/3');
     assert.equal(model.image, 'registry.example.com/ml/iris-sklearn:a3');
-    assert.equal(m.metadata.annotations['modeldeck.dev/artifact-version'], '3');
-    assert.equal(m.metadata.annotations['modeldeck.dev/artifact-sha256'], ARTIFACT.contentSha256);
+    assert.equal(m.metadata.annotations?.['modeldeck.dev/artifact-version'], '3');
+    assert.equal(m.metadata.annotations?.['modeldeck.dev/artifact-sha256'], ARTIFACT.contentSha256);
     assert.equal(m.spec.transformer, undefined);
     // The image built by Deploy to KServe wins over the file's.
     assert.equal(buildInferenceService(s, { modelVersion: PICKLED, artifact: ARTIFACT, artifactImage: 'r/x:b' }).spec.predictor.model.image, 'r/x:b');
