@@ -30,12 +30,15 @@ export interface ServerProcess {
 }
 
 /** Starts dist/server.js with `args` (ports default to 0) and waits until it is ready. */
-export async function startServerProcess(args: string[], opts: { waitReady?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
-  const fullArgs = [SERVER_BUNDLE, ...args];
+export async function startServerProcess(
+  args: string[],
+  opts: { waitReady?: boolean; env?: NodeJS.ProcessEnv; /** Another server bundle (a runtime image's copy). */ bundle?: string; cwd?: string } = {},
+): Promise<ServerProcess> {
+  const fullArgs = [opts.bundle ?? SERVER_BUNDLE, ...args];
   if (!args.includes('--http-port')) fullArgs.push('--http-port', '0');
   if (!args.includes('--grpc-port')) fullArgs.push('--grpc-port', '0');
   if (!args.includes('--poll-interval-ms')) fullArgs.push('--poll-interval-ms', '200');
-  const child = spawn(process.execPath, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, fullArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   const logs: LogLine[] = [];
   let out = '';
   let buf = '';
