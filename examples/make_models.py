@@ -13,6 +13,8 @@ Layout written (registry/<model>/<version>/):
     digits-cnn/1  VGG-like conv net (x4 upsample, 6 convs) sized for latency benchmarks (pytorch)
     iris-sklearn/1  RandomForestClassifier saved with joblib as model.pkl, no ONNX file (sklearn):
                     served by the predictor script examples/scripts/iris_sklearn_predictor.py
+    tiny-lm/1     a word bigram table (bigrams.json) built from a short bundled text: the
+                  deterministic stand-in LLM behind examples/scripts/tiny_llm_predictor.py
 
 Each version folder holds model.onnx (iris-sklearn: model.pkl), model.json and labels.txt. Output
 is byte-for-byte reproducible: run it twice and the files do not change.
@@ -444,7 +446,40 @@ def digits_cnn():
     )
 
 
-MODELS = {"iris": iris, "digits": digits_mlp, "digits-cnn": digits_cnn, "iris-sklearn": iris_sklearn}
+# The stand-in LLM's training text: real LLM weights cannot be downloaded here (see examples/README.md).
+TINY_LM_TEXT = """
+ModelDeck serves models from the editor. A model is trained, registered and deployed. The local server
+answers requests over REST and gRPC. A predictor script loads the model and answers each request. The
+chat tab streams the answer token by token. A large language model would be served by vLLM on a GPU.
+This small model only knows a few words, so its answers are short and a little strange. It runs
+offline and gives the same answer to the same question. Deploy the same file to KServe and the Hugging
+Face runtime serves a real model behind the same routes. Ask a question and the model answers.
+"""
+
+
+def tiny_lm():
+    """A word bigram table: for each word, the words that follow it and how often (pure Python, no randomness)."""
+    import re
+    from collections import Counter, defaultdict
+
+    words = re.findall(r"[A-Za-z']+|[.,]", TINY_LM_TEXT)
+    follows = defaultdict(Counter)
+    for a, b in zip(words, words[1:]):
+        follows[a.lower()][b] += 1
+    table = {w: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for w, c in sorted(follows.items())}
+    folder = os.path.join(REGISTRY, "tiny-lm", "1")
+    write_text(os.path.join(folder, "bigrams.json"), json.dumps({"start": "the", "follows": table}, indent=1, sort_keys=True) + "\n")
+    meta = {
+        "framework": "python",
+        "description": "A word bigram table built from a short bundled text: a deterministic stand-in for an LLM that runs offline, served by examples/scripts/tiny_llm_predictor.py on the OpenAI routes (/openai/v1/...). Swap in vLLM or transformers for a real model (examples/README.md).",
+        "created": CREATED,
+        "tags": ["llm", "chat", "stand-in"],
+    }
+    write_text(os.path.join(folder, "model.json"), json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    print(f"tiny-lm/1: {len(table)} words")
+
+
+MODELS = {"iris": iris, "digits": digits_mlp, "digits-cnn": digits_cnn, "iris-sklearn": iris_sklearn, "tiny-lm": tiny_lm}
 
 
 def main(names):

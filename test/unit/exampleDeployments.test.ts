@@ -35,7 +35,7 @@ describe('example deployment files', () => {
     const files = (await fs.readdir(DEPLOYMENTS)).filter((f) => f.endsWith('.json')).sort();
     const specs = await exampleDeployments();
     assert.deepEqual(specs.map((s) => `${s.name}.json`).sort(), files);
-    assert.deepEqual(files, ['digits-best.json', 'iris-js.json', 'iris-sklearn.json', 'iris-transformer.json', 'iris.json']);
+    assert.deepEqual(files, ['digits-best.json', 'iris-js.json', 'iris-sklearn.json', 'iris-transformer.json', 'iris.json', 'tiny-chat.json']);
   });
 
   it('each script path exists relative to examples/', async () => {
@@ -52,6 +52,7 @@ describe('example deployment files', () => {
       'iris-js: scripts/irisPredictor.js',
       'iris-sklearn: scripts/iris_sklearn_predictor.py',
       'iris-transformer: scripts/iris_transformer.py',
+      'tiny-chat: scripts/tiny_llm_predictor.py',
     ]);
   });
 
@@ -118,6 +119,30 @@ describe('example scripts', () => {
       printed: [`loaded RandomForestClassifier from ${dir}`, 'predicting 3 rows', 'predicting 1 row'],
       result: { predictions: [0, 1, 2], error: 'expected rows of 4 numbers (sepal_length, sepal_width, petal_length, petal_width), got an array of shape [1, 2]' },
     });
+  });
+
+  it('tiny_llm_predictor.py (the stand-in LLM) answers the same request the same way, whole or streamed, with usage', async () => {
+    const dir = (await REGISTRY.getVersion('tiny-lm', 1)).dir;
+    const out = runPython(
+      dir,
+      [
+        'import asyncio, json, tiny_llm_predictor as m',
+        'p = m.Predictor()',
+        'p.delay = 0',
+        'prompt = p.apply_chat_template([{"role": "user", "content": "What does the chat tab do?"}])["prompt"]',
+        'req = {"model": "tiny-chat", "prompt": prompt, "max_tokens": 6}',
+        'a = asyncio.run(p.create_completion(dict(req)))',
+        'b = asyncio.run(p.create_completion(dict(req)))',
+        'async def chunks():\n    it = await p.create_completion(dict(req, stream=True))\n    return [c async for c in it]',
+        'c = asyncio.run(chunks())',
+        'print(json.dumps({"same": a["choices"] == b["choices"], "text": a["choices"][0]["text"], "streamed": "".join(x["choices"][0]["text"] for x in c), "usage": c[-1]["usage"], "finish": a["choices"][0]["finish_reason"]}))',
+      ].join('\n'),
+    );
+    assert.equal(out.result.same, true);
+    assert.equal(out.result.streamed, out.result.text);
+    assert.equal(out.result.text.split(' ').length, 6);
+    assert.equal(out.result.usage.completion_tokens, 6);
+    assert.equal(out.result.finish, 'length');
   });
 
   it('iris_transformer.py turns named rows into lists and class indexes into the labels of iris', async () => {

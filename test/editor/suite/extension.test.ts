@@ -106,7 +106,7 @@ suite('ModelDeck in VS Code', function () {
     }, () => api.models());
     const byName = new Map(models.map((m) => [m.model, m]));
     // iris-sklearn has no .onnx file (model.pkl): listed all the same, served by a predictor script.
-    assert.deepEqual([...byName.keys()].sort(), ['digits', 'digits-cnn', 'iris', 'iris-sklearn']);
+    assert.deepEqual([...byName.keys()].sort(), ['digits', 'digits-cnn', 'iris', 'iris-sklearn', 'tiny-lm']);
     assert.deepEqual(byName.get('iris-sklearn')!.versions, [1]);
     assert.deepEqual([...byName.get('iris')!.versions].sort(), [1, 2]);
     assert.equal(byName.get('iris')!.best, 2, 'iris/2 has the higher accuracy (0.9111 vs 0.8222)');
