@@ -39,6 +39,9 @@ and KServe V1.
   --inline-runs auto|off auto (default): ONNX runs the workers measured to be tiny (≤ 0.25 ms, CPU,
                          model file ≤ 8 MiB) run on the main thread, skipping the hand-off to a
                          worker, within 5 ms per 20 ms of main-thread time; off: always a worker
+  --decode-threads N     threads that parse large V2 JSON bodies off the event loop (default: one
+                         per core, at most 8; 0 = on the main thread)
+  --decode-min-bytes N   JSON bodies of at least N bytes go to those threads (default 65536)
   --script-timeout-seconds N  a predictor/transformer script call running longer fails and its
                          process or thread is replaced (default 60)
   --log-payload-max-bytes N  inference logger: payloads over N bytes are cut, with
@@ -90,6 +93,8 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         instances: { type: 'string' },
         'worker-script': { type: 'string' },
         'inline-runs': { type: 'string' },
+        'decode-threads': { type: 'string' },
+        'decode-min-bytes': { type: 'string' },
         'log-payload-max-bytes': { type: 'string' },
         'log-file-max-bytes': { type: 'string' },
         'log-file-keep': { type: 'string' },
@@ -144,6 +149,8 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     },
     defaultInstances: intOption('instances', v.instances, DEFAULT_CONFIG.defaultInstances, 1),
     inlineRuns,
+    decodeThreads: intOption('decode-threads', v['decode-threads'], DEFAULT_CONFIG.decodeThreads, 0),
+    decodeMinBytes: intOption('decode-min-bytes', v['decode-min-bytes'], DEFAULT_CONFIG.decodeMinBytes, 0),
     inferenceLog: {
       maxPayloadBytes: intOption('log-payload-max-bytes', v['log-payload-max-bytes'], DEFAULT_CONFIG.inferenceLog.maxPayloadBytes, 1),
       fileMaxBytes: intOption('log-file-max-bytes', v['log-file-max-bytes'], DEFAULT_CONFIG.inferenceLog.fileMaxBytes, 1),

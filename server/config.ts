@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import type { LogFormat, LogLevel } from './observability/logger';
 
 /** Everything the server can be told on its command line. */
@@ -47,6 +48,10 @@ export interface ServerConfig {
   defaultInstances: number;
   /** Worker entry override (tests). */
   workerScript?: string;
+  /** Threads that decode large V2 JSON bodies off the event loop (0: the main thread decodes all). */
+  decodeThreads: number;
+  /** JSON bodies of at least this many bytes go to a decode thread. */
+  decodeMinBytes: number;
   /** `auto`: ONNX runs measured to be tiny run on the main thread (no worker hand-off); `off`: never. */
   inlineRuns: 'auto' | 'off';
   /** A predictor/transformer script call running longer fails and its host is replaced, ms. */
@@ -54,6 +59,9 @@ export interface ServerConfig {
   /** Inference logger: payload cap, file sink rotation. */
   inferenceLog: { maxPayloadBytes: number; fileMaxBytes: number; fileKeep: number };
 }
+
+/** Decode threads by default: one per core (decoding is most of a large JSON request's CPU), at most 8. */
+const defaultDecodeThreads = (): number => Math.max(1, Math.min(8, os.availableParallelism()));
 
 export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   modelControl: 'poll',
@@ -71,6 +79,8 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   defaultBatcher: { enabled: false, maxBatchSize: 32, maxLatencyMs: 5, maxQueueSize: 1024 },
   defaultInstances: 1,
   inlineRuns: 'auto',
+  decodeThreads: defaultDecodeThreads(),
+  decodeMinBytes: 64 * 1024,
   scriptTimeoutMs: 60_000,
   inferenceLog: { maxPayloadBytes: 1024 * 1024, fileMaxBytes: 100 * 1024 * 1024, fileKeep: 5 },
 };

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { ServerMetrics } from './observability/metrics';
 import { ModelStatsBook } from './observability/modelStats';
 import { startGrpcServer, type RunningGrpcServer } from './protocols/grpc/grpcServer';
+import { JsonDecoder } from './protocols/rest/decodePool';
 import { createFastInfer } from './protocols/rest/fastInfer';
 import { createRestApp } from './protocols/rest/restApp';
 import { CompletionService } from './inference/completionService';
@@ -79,6 +80,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     version: SERVER_VERSION,
     maxBodyBytes: config.maxBodyBytes,
     discardBudget: { maxBytes: config.maxDiscardBytes, maxMs: config.maxDiscardMs },
+    jsonDecoder: new JsonDecoder({ threads: config.decodeThreads, minBytes: config.decodeMinBytes }, logger),
     allowedHosts: allowedHostsFor(config),
   };
 
@@ -153,7 +155,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
       });
       // gRPC calls in flight finish within what is left of the same timeout, before models unload.
       await grpcServer?.close(Math.max(0, config.shutdownTimeoutMs - (Date.now() - shutdownStarted)));
-      await manager.closeAll();
+      await Promise.all([manager.closeAll(), ctx.jsonDecoder.close()]);
       logger.info('stopped');
     })();
     return shuttingDown;

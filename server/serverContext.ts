@@ -7,6 +7,7 @@ import type { ServerMetrics } from './observability/metrics';
 import type { ModelStatsBook } from './observability/modelStats';
 import type { ModelManager } from './repository/modelManager';
 import type { DiscardBudget } from './protocols/rest/tooLarge';
+import type { JsonDecoder } from './protocols/rest/decodePool';
 
 /** Everything a protocol front end needs; built once in server.ts. */
 export interface ServerContext {
@@ -28,6 +29,8 @@ export interface ServerContext {
   maxBodyBytes: number;
   /** How much of an oversized body is read and discarded before the 413 goes out anyway. */
   discardBudget: DiscardBudget;
+  /** V2 JSON bodies → tensors; large ones on decode threads. */
+  jsonDecoder: JsonDecoder;
   /** Host header values accepted (DNS-rebinding guard); undefined = any. */
   allowedHosts?: string[];
 }

@@ -1,34 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { invalidArgument } from '../../errors';
 import type { Protocol } from '../../inference/inferenceService';
 import type { ServerContext } from '../../serverContext';
 import { bytesOfTensor, decodeBinaryInputs, encodeBinaryResponse, splitBinaryBody } from '../../tensor/binaryCodec';
-import { decodeJsonInput, encodeJsonOutput } from '../../tensor/jsonCodec';
+import { encodeJsonOutput } from '../../tensor/jsonCodec';
+import { checkHeader, type V2Header } from '../../tensor/v2JsonRequest';
 import type { Tensor } from '../../tensor/types';
-import { parseJsonBody } from './requestParsing';
-
-interface V2Header {
-  id?: unknown;
-  parameters?: Record<string, unknown>;
-  inputs: unknown[];
-  outputs?: unknown;
-}
-
-function checkHeader(header: unknown): V2Header {
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw invalidArgument('request body must be a JSON object with "inputs"');
-  }
-  const h = header as Record<string, unknown>;
-  if (!Array.isArray(h.inputs) || h.inputs.length === 0) {
-    throw invalidArgument('request must have "inputs": a non-empty array of tensors {name, shape, datatype, data}');
-  }
-  if (h.id !== undefined && typeof h.id !== 'string') throw invalidArgument(`"id" must be a string (got ${JSON.stringify(h.id)})`);
-  if (h.parameters !== undefined && (typeof h.parameters !== 'object' || h.parameters === null || Array.isArray(h.parameters))) {
-    throw invalidArgument('"parameters" must be an object');
-  }
-  if (h.outputs !== undefined && !Array.isArray(h.outputs)) throw invalidArgument('"outputs" must be an array of {name, parameters}');
-  return h as unknown as V2Header;
-}
 
 /** Output names the client wants as binary: per-output `binary_data` overrides `binary_data_output`. */
 function binaryOutputs(header: V2Header, outputs: Tensor[]): Set<string> {
@@ -76,8 +52,7 @@ export async function inferV2(ctx: ServerContext, input: V2InferInput, started =
     inputs = decodeBinaryInputs(header.inputs, split.binary);
     protocol = 'v2-rest-binary';
   } else {
-    header = checkHeader(parseJsonBody(body));
-    inputs = header.inputs.map((raw, i) => decodeJsonInput(raw, i));
+    ({ header, inputs } = await ctx.jsonDecoder.decode(body));
   }
   const result = await ctx.inference.infer(
     // `received`: the body as it came, for the inference logger (a reference, nothing copied).

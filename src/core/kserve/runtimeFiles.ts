@@ -31,6 +31,7 @@ export const DEFAULT_BASE_IMAGE = 'node:20-slim';
 export const RUNTIME_CONTEXT_FILES: readonly string[] = [
   'dist/server.js',
   'dist/onnxWorker.js',
+  'dist/decodeWorker.js',
   // The script hosts: the JS/TS worker thread and the stdlib-only Python host the server spawns.
   'dist/scriptWorker.js',
   'dist/scripts',
@@ -128,7 +129,7 @@ ENV PATH=${RUNTIME_VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 FROM --platform=linux/amd64 ${opts.baseImage ?? DEFAULT_BASE_IMAGE}
 WORKDIR /opt/modeldeck
 ENV NODE_ENV=production
-${pythonLayers}COPY dist/server.js dist/onnxWorker.js dist/scriptWorker.js dist/
+${pythonLayers}COPY dist/server.js dist/onnxWorker.js dist/decodeWorker.js dist/scriptWorker.js dist/
 COPY dist/scripts/ dist/scripts/
 COPY dist/proto/ dist/proto/
 COPY node_modules/onnxruntime-node/ node_modules/onnxruntime-node/
@@ -156,6 +157,7 @@ export function runtimeDockerignore(opts: Pick<RuntimeFilesOptions, 'variant'> =
     '*',
     '!dist/server.js',
     '!dist/onnxWorker.js',
+    '!dist/decodeWorker.js',
     '!dist/scriptWorker.js',
     '!dist/scripts/',
     '!dist/proto/',
