@@ -72,7 +72,7 @@ export class KServeControllerSim {
 
   constructor(
     private readonly api: FakeKubeApi,
-    private readonly opts: { modelServerUrl: string; modelServerGrpc?: string; domain: string; timings: Partial<ControllerTimings> },
+    private readonly opts: { modelServerUrl: string; modelServerGrpc?: string; llmPredictor?: { script: string; environment?: string }; domain: string; timings: Partial<ControllerTimings> },
   ) {
     this.timings = { ...DEFAULT_TIMINGS, ...opts.timings };
     this.ingressHttp1 = http.createServer((req, res) => {
@@ -475,7 +475,13 @@ export class KServeControllerSim {
     const model = isvc.metadata.annotations?.['modeldeck.dev/model'];
     if (!model) return { ok: false, message: 'no modeldeck.dev/model annotation: this fake cluster only runs InferenceServices that ModelDeck built' };
     const version = isvc.metadata.annotations?.['modeldeck.dev/version'];
-    const deployment = { name: svc.name, model: { name: model, version: version ? Number(version) : 'latest' } };
+    const deployment: Record<string, unknown> = { name: svc.name, model: { name: model, version: version ? Number(version) : 'latest' } };
+    if (isvc.spec.predictor?.model?.modelFormat?.name === 'huggingface') {
+      // The Hugging Face runtime serves /openai/v1/...: played by ModelDeck with an LLM predictor script.
+      if (!this.opts.llmPredictor) return { ok: false, message: 'this fake cluster has no stand-in for the Hugging Face runtime (FakeKubeOptions.llmPredictor)' };
+      deployment.modelServer = 'script';
+      deployment.predictor = this.opts.llmPredictor;
+    }
     try {
       const res = await fetch(`${this.opts.modelServerUrl}/v2/repository/models/${encodeURIComponent(svc.name)}/load`, {
         method: 'POST',

@@ -58,6 +58,12 @@ export interface FakeKubeOptions {
   domain?: string;
   /** Controller timings (all small by default). */
   timings?: Partial<ControllerTimings>;
+  /**
+   * KServe's Hugging Face runtime, played by the ModelDeck server with this LLM predictor script
+   * (absolute path; a stand-in model answering the same /openai/v1 routes): what an InferenceService
+   * with modelFormat "huggingface" loads.
+   */
+  llmPredictor?: { script: string; environment?: string };
 }
 
 /** One request as the fake received it (tests assert on how the client talked to it). */
@@ -115,7 +121,7 @@ export class FakeKubeApi {
   private constructor(private readonly opts: FakeKubeOptions) {
     this.token = opts.token ?? `fake-${randomUUID()}`;
     this.namespaces = new Set(opts.namespaces ?? ['default', 'ml-team']);
-    this.controller = new KServeControllerSim(this, { modelServerUrl: opts.modelServerUrl, ...(opts.modelServerGrpc ? { modelServerGrpc: opts.modelServerGrpc } : {}), domain: opts.domain ?? 'example.com', timings: opts.timings ?? {} });
+    this.controller = new KServeControllerSim(this, { modelServerUrl: opts.modelServerUrl, ...(opts.modelServerGrpc ? { modelServerGrpc: opts.modelServerGrpc } : {}), ...(opts.llmPredictor ? { llmPredictor: opts.llmPredictor } : {}), domain: opts.domain ?? 'example.com', timings: opts.timings ?? {} });
   }
 
   /** Starts the API server and the ingress gateway on 127.0.0.1, ports 0. */
