@@ -137,7 +137,7 @@ describe('example scripts', () => {
         'c = asyncio.run(chunks())',
         'print(json.dumps({"same": a["choices"] == b["choices"], "text": a["choices"][0]["text"], "streamed": "".join(x["choices"][0]["text"] for x in c), "usage": c[-1]["usage"], "finish": a["choices"][0]["finish_reason"]}))',
       ].join('\n'),
-    );
+    ) as { result: { same: boolean; text: string; streamed: string; usage: { completion_tokens: number }; finish: string } };
     assert.equal(out.result.same, true);
     assert.equal(out.result.streamed, out.result.text);
     assert.equal(out.result.text.split(' ').length, 6);
