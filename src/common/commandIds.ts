@@ -43,6 +43,10 @@ export const CommandIds = {
   showInferenceLog: 'modeldeck.showInferenceLog',
   /** Copy the bundled example registry into a folder the user picks and open it (walkthrough step 1). */
   openExampleWorkspace: 'modeldeck.openExampleWorkspace',
+  /** A deployment's live dashboard: statistics from its server, load tests. */
+  openDashboard: 'modeldeck.openDashboard',
+  /** The dashboard's load test (from the predict panel: with the panel's request). */
+  loadTest: 'modeldeck.loadTest',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

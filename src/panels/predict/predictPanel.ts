@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandIds } from '../../common/commandIds';
 import { externalGrpcAddress, externalUrl } from '../../common/externalUrl';
 import { copyAs, type CopyKind } from '../../core/predict/copyAs';
 import { compareOutcomes } from '../../core/predict/compareOutcomes';
@@ -68,6 +69,7 @@ export class PredictPanel extends PanelHost {
           copyAs: (m) => this.copy(m.kind, m.text, m.transport),
           clearHistory: () => this.clearHistory(),
           startDeployment: () => source.start(),
+          loadTest: (m) => vscode.commands.executeCommand(CommandIds.loadTest, { key: deployment, text: m.text, transport: m.transport }),
         },
         (err) => deps.output.error(`predict panel: ${(err as Error).stack ?? String(err)}`),
       ),

@@ -78,6 +78,8 @@ export type PredictFromPage =
   | { type: 'compare'; a: string; b: string }
   | { type: 'copyAs'; kind: CopyKind; text: string; transport: Transport }
   | { type: 'clearHistory' }
+  /** "Load Test…": the deployment's dashboard with this request as the load test's. */
+  | { type: 'loadTest'; text: string; transport: Transport }
   | { type: 'startDeployment' };
 
 /** UI state the page keeps with setState; the serializer reads `deployment` (the target's key) to reopen the panel. */
