@@ -37,6 +37,8 @@ await Promise.all(
 );
 mkdirSync('dist/webview', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/${f}`);
+// uPlot's stylesheet for the dashboard's charts (the page links it; the CSP allows the extension's styles).
+copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
 
 // The gRPC front end loads its .proto files at run time from proto/ next to the bundle.
 const protoSrc = 'server/protocols/grpc/proto';

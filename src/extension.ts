@@ -8,6 +8,7 @@ import { registerCommands } from './commands/registerCommands';
 import { DeploymentLogDocuments, LOG_SCHEME } from './logs/deploymentLogDocument';
 import { ModelDeckOutput } from './logs/output';
 import { InferenceClient } from './core/predict/inferenceClient';
+import { Dashboards } from './panels/dashboard/dashboards';
 import { Panels } from './panels/panels';
 import { LocalPredictSource, RemotePredictSource } from './panels/predict/predictSource';
 import { PredictHistoryStore } from './panels/predict/predictHistoryStore';
@@ -59,23 +60,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
   // Panels register their serializers now, before the first await: VS Code restores panels right after activation.
   const inference = new InferenceClient(path.join(context.extensionPath, 'dist', 'proto', 'open_inference_grpc.proto'));
   store.add({ dispose: () => inference.dispose() });
+  const sources = {
+    local: (name: string) => new LocalPredictSource(name, deployments, localServer, registry),
+    remote: (ctx: string, namespace: string, name: string) => new RemotePredictSource(ctx, namespace, name, kserve, registry),
+  };
   const panels = store.add(
     new Panels(
       { extensionUri: context.extensionUri, registry, deployments, output, deployToKServe: (name: string) => kserve.deployToKServe(name) },
       { extensionUri: context.extensionUri, client: inference, history: new PredictHistoryStore(context.workspaceState), output },
-      {
-        local: (name) => new LocalPredictSource(name, deployments, localServer, registry),
-        remote: (ctx, namespace, name) => new RemotePredictSource(ctx, namespace, name, kserve, registry),
-      },
+      sources,
       () => loaded,
       { extensionUri: context.extensionUri, output, deployments, server: localServer },
     ),
+  );
+  const dashboards = store.add(
+    new Dashboards({ extensionUri: context.extensionUri, output, client: inference, workspaceFolder: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }, sources, () => loaded),
   );
   store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry, {
         readyCount: () => (kserve.remoteState.kind === 'ok' ? kserve.remoteState.items.filter((s) => s.state === 'Ready').length : 0),
         onDidChange: kserve.onDidChange,
       })));
-  for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView, panels, kserve })) store.add(d);
+  for (const d of registerCommands({ extension: context, output, registry, deployments, server, modelsTree, deploymentsTree, deploymentsView, panels, kserve, dashboards })) store.add(d);
   store.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void deployments.restoreRunning()));
 
   await loaded;

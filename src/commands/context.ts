@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ModelDeckOutput } from '../logs/output';
+import type { Dashboards } from '../panels/dashboard/dashboards';
 import type { Panels } from '../panels/panels';
 import type { DeploymentService } from '../services/deploymentService';
 import type { KServeService } from '../services/kserveService';
@@ -20,4 +21,6 @@ export interface CommandContext {
   deploymentsView: vscode.TreeView<DeploymentsNode>;
   panels: Panels;
   kserve: KServeService;
+  /** Deployment dashboards (statistics, load tests). */
+  dashboards?: Dashboards;
 }

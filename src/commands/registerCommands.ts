@@ -5,6 +5,7 @@ import type { CommandContext } from './context';
 import { deployBestVersion } from './deployBestVersion';
 import { startDeployment, stopDeployment } from './deploymentLifecycle';
 import { deploy, editDeployment } from './openDeploymentForm';
+import { loadTest, openDashboard } from './openDashboard';
 import { openExampleWorkspace } from './openExampleWorkspace';
 import { openPredictPanel } from './openPredictPanel';
 import { sendRequest } from './sendRequest';
@@ -59,6 +60,8 @@ const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.kserveGenerateKafkaLoggerManifests]: { title: 'Generate Kafka Logger Manifests for KServe', run: generateKafkaLoggerManifests },
   [CommandIds.showInferenceLog]: { title: 'Show Inference Log', run: showInferenceLog },
   [CommandIds.openExampleWorkspace]: { title: 'Open Example Workspace', run: openExampleWorkspace },
+  [CommandIds.openDashboard]: { title: 'Open Dashboard', run: openDashboard },
+  [CommandIds.loadTest]: { title: 'Load Test', run: loadTest },
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

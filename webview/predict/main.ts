@@ -57,6 +57,7 @@ const editor = h('vscode-textarea', {
   },
 });
 const sendButton = h('vscode-button', { attrs: { icon: 'play', 'data-action': 'send', title: 'Send (Ctrl+Enter)' }, on: { click: () => send() } }, 'Send');
+const loadTestButton = h('vscode-button', { attrs: { secondary: true, icon: 'pulse', 'data-action': 'load-test', title: 'Run this request under load from the deployment dashboard' }, on: { click: () => channel.post({ type: 'loadTest', text: editor.value, transport: currentTransport() }) } }, 'Load Test…');
 const exampleV2 = h('vscode-button', { attrs: { secondary: true, icon: 'discard', 'data-action': 'example-v2', title: 'Replace the request with the example as V2 tensors' }, on: { click: () => askExample('v2') } }, 'V2 example');
 const exampleV1 = h('vscode-button', { attrs: { secondary: true, icon: 'discard', 'data-action': 'example-v1', title: 'Replace the request with the example as KServe V1 instances' }, on: { click: () => askExample('v1') } }, 'V1 example');
 // Under the editor: the example is only a placeholder (a script deployment without input_example).
@@ -96,7 +97,7 @@ replaceChildren(
   h(
     'section',
     { class: 'request', attrs: { 'aria-label': 'Request' } },
-    h('div', { class: 'section-head' }, h('h2', null, 'Request'), transport, sendButton, exampleV2, exampleV1),
+    h('div', { class: 'section-head' }, h('h2', null, 'Request'), transport, sendButton, exampleV2, exampleV1, loadTestButton),
     editor,
     requestHint,
     h('div', { class: 'control-row copy-row' }, h('span', { class: 'muted' }, 'Copy as'), ...copyButtons),
@@ -147,6 +148,7 @@ function renderTarget(metadataError?: string): void {
   targetLine.className = `target ${running ? 'ok-text' : target.state === 'failed' ? 'error-text' : 'muted'}`;
   startButton.hidden = running || target.state === 'starting' || target.state === 'updating' || target.startable === false;
   sendButton.disabled = !running;
+  loadTestButton.disabled = !running;
   exampleV1.hidden = !formats.includes('v1');
   // The format to start with comes first (V1 for a script deployment).
   if (formats[0] === 'v1') exampleV2.before(exampleV1);
