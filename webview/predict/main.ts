@@ -10,6 +10,7 @@ import type { ModelMetadataView, RequestFormat, Transport } from '../../src/core
 import type { HistoryEntry, PredictFromPage, PredictPageState, PredictTarget, PredictToPage } from '../../src/panels/protocols/predictProtocol';
 import { connect } from '../common/vscodeApi';
 import { h, replaceChildren } from '../common/dom';
+import { ChatView } from './chatView';
 import { HistoryView } from './historyView';
 import { ResultView, TRANSPORT_LABELS } from './resultView';
 
@@ -105,6 +106,44 @@ replaceChildren(
   result.root,
   history.root,
 );
+// ---- the Chat tab, for deployments that answer on /openai/v1 (LLM predictors, KServe's Hugging Face
+// runtime): a tab bar over the request pane (request, response, history) and the chat pane.
+const chat = new ChatView({
+  send: (question, settings) => channel.post({ type: 'chatSend', question, settings }),
+  stop: () => channel.post({ type: 'chatStop' }),
+  copy: (kind, question, settings) => channel.post({ type: 'chatCopy', kind, question, settings }),
+  clear: () => channel.post({ type: 'chatClear' }),
+  typed: (state) => {
+    ui.chat = state;
+    persist();
+  },
+});
+chat.restore(ui.chat);
+let chatAvailable = false;
+let chatReason: string | undefined;
+const tabButton = (tab: 'request' | 'chat', label: string) =>
+  h('button', { class: 'page-tab', attrs: { role: 'tab', 'data-tab': tab, type: 'button' }, on: { click: () => selectTab(tab) } }, label);
+const tabBar = h('div', { class: 'page-tabs', attrs: { role: 'tablist', 'aria-label': 'Request or chat' } }, tabButton('request', 'Request'), tabButton('chat', 'Chat'));
+const requestPane = h('div', { class: 'request-pane', attrs: { role: 'tabpanel' } }, ...Array.from(root.children).slice(1));
+root.append(tabBar, requestPane, chat.root);
+renderChat();
+
+function selectTab(tab: 'request' | 'chat'): void {
+  ui.tab = tab;
+  persist();
+  renderChat();
+}
+
+function renderChat(): void {
+  tabBar.hidden = !chatAvailable;
+  // An LLM deployment opens on its Chat tab unless the user chose the request editor.
+  const tab = chatAvailable ? (ui.tab ?? 'chat') : 'request';
+  requestPane.hidden = tab === 'chat';
+  chat.root.hidden = tab !== 'chat';
+  for (const b of Array.from(tabBar.children)) b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === tab));
+  chat.setState(target?.state === 'running', chatAvailable ? undefined : chatReason);
+}
+
 if (ui.text) editor.value = ui.text;
 if (ui.view) result.selectTab(ui.view);
 renderTransports();
@@ -170,6 +209,7 @@ channel.on({
     persist();
     if (first) renderTransports();
     renderTarget(m.metadataError);
+    renderChat();
     // A fresh panel starts with the model's example; an edited request is never replaced.
     if (!editor.value.trim() && metadata) askExample(formats[0] ?? 'v2');
   },
@@ -202,6 +242,19 @@ channel.on({
     if (shown && result.root.hidden) result.show(shown);
   },
   comparison: (m) => history.showComparison(m.a, m.b, m.rows, m.error),
+});
+
+channel.on({
+  chatAvailability: (m) => {
+    chatAvailable = m.available;
+    chatReason = m.reason;
+    renderChat();
+  },
+  chatTurns: (m) => chat.setTurns(m.turns),
+  chatStarted: (m) => chat.started(m.id, m.messages),
+  chatText: (m) => chat.text(m.id, m.text),
+  chatDone: (m) => chat.done(m.turn),
+  chatProblems: (m) => chat.showProblems(m.problems),
 });
 
 channel.post({ type: 'ready' });

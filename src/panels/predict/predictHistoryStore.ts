@@ -9,7 +9,8 @@ const KEY_PREFIX = 'modeldeck.predictHistory.';
  * panel being closed; bounded (core/predict/history.ts) so big answers cannot bloat storage.
  */
 export class PredictHistoryStore {
-  constructor(private readonly memento: vscode.Memento) {}
+  /** The workspace state it keeps histories in (the Chat tab keeps its conversations there too). */
+  constructor(readonly memento: vscode.Memento) {}
 
   list(deployment: string): HistoryEntry[] {
     return this.memento.get<HistoryEntry[]>(KEY_PREFIX + deployment, []);

@@ -15,6 +15,7 @@ import { MessageChannel } from '../messageChannel';
 import { PanelHost } from '../panelHost';
 import { resetWhenHidden } from '../panelPage';
 import { PREDICT_VIEW_TYPE, type HistoryEntry, type PredictFromPage, type PredictTarget, type PredictToPage } from '../protocols/predictProtocol';
+import { ChatController } from './chatController';
 import type { PredictHistoryStore } from './predictHistoryStore';
 import type { PredictSource } from './predictSource';
 
@@ -41,6 +42,8 @@ export class PredictPanel extends PanelHost {
   /** The last answer shown (tests read it through the API). */
   lastEntry: HistoryEntry | undefined;
   private readonly channel: MessageChannel<PredictToPage, PredictFromPage>;
+  /** The Chat tab (deployments that answer on /openai/v1). */
+  readonly chat: ChatController;
 
   static create(deps: PredictPanelDeps, source: PredictSource, column: vscode.ViewColumn, preserveFocus = false): PredictPanel {
     const panel = vscode.window.createWebviewPanel(PREDICT_VIEW_TYPE, titleOf(source), { viewColumn: column, preserveFocus }, { retainContextWhenHidden: false });
@@ -58,6 +61,8 @@ export class PredictPanel extends PanelHost {
     super(panel, { extensionUri: deps.extensionUri, script: 'predict.js', title: titleOf(source) });
     const deployment = source.key;
     this.deployment = deployment;
+    this.chat = new ChatController(source, deps.history.memento, (m) => this.channel.post(m), deps.output);
+    this.register({ dispose: () => this.chat.dispose() });
     this.channel = this.register(
       new MessageChannel<PredictToPage, PredictFromPage>(
         panel.webview,
@@ -69,6 +74,10 @@ export class PredictPanel extends PanelHost {
           copyAs: (m) => this.copy(m.kind, m.text, m.transport),
           clearHistory: () => this.clearHistory(),
           startDeployment: () => source.start(),
+          chatSend: (m) => this.chat.send(m.question, m.settings),
+          chatStop: () => this.chat.stop(),
+          chatCopy: (m) => this.chat.copy(m.kind, m.question, m.settings),
+          chatClear: () => this.chat.clear(),
           loadTest: (m) => vscode.commands.executeCommand(CommandIds.loadTest, { key: deployment, text: m.text, transport: m.transport }),
         },
         (err) => deps.output.error(`predict panel: ${(err as Error).stack ?? String(err)}`),
@@ -80,10 +89,11 @@ export class PredictPanel extends PanelHost {
         await source.refresh().catch(() => undefined);
         await this.postTarget();
         this.channel.post({ type: 'history', entries: deps.history.list(deployment) });
+        await this.chat.onReady();
       }),
     );
     this.register(resetWhenHidden(panel, this.channel));
-    this.register(source.onDidChange(() => void this.postTarget()));
+    this.register(source.onDidChange(() => void this.postTarget().then(() => this.chat.refreshAvailability())));
   }
 
   reveal(column?: vscode.ViewColumn, preserveFocus = false): void {

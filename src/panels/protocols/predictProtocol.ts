@@ -2,6 +2,7 @@
  * Messages of the predict panel webview, both ways. Pure types shared by the host
  * (src/panels/predict/) and the page (webview/predict/).
  */
+import type { ChatMessage, ChatTurn } from '../../core/chat/chatTypes';
 import type { CopyKind } from '../../core/predict/copyAs';
 import type { InferOutcome, ModelMetadataView, OutputComparison, RequestFormat, Transport } from '../../core/predict/predictTypes';
 
@@ -67,7 +68,31 @@ export type PredictToPage =
   /** The whole history, newest first. */
   | { type: 'history'; entries: HistoryEntry[] }
   /** How two history entries differ. */
-  | { type: 'comparison'; a: string; b: string; rows: OutputComparison[]; error?: string };
+  | { type: 'comparison'; a: string; b: string; rows: OutputComparison[]; error?: string }
+  /** Whether the Chat tab shows: the deployment answers on /openai/v1 (an LLM predictor, KServe's Hugging Face runtime). */
+  | { type: 'chatAvailability'; available: boolean; reason?: string }
+  /** The conversation so far, oldest first (after "ready", and after Clear). */
+  | { type: 'chatTurns'; turns: ChatTurn[] }
+  /** A question went out: show it with an empty answer that fills in as text arrives. */
+  | { type: 'chatStarted'; id: string; messages: ChatMessage[] }
+  /** More of the answer to `id`. */
+  | { type: 'chatText'; id: string; text: string }
+  /** The answer to a question is complete (or stopped, or failed): its final form, with its numbers. */
+  | { type: 'chatDone'; turn: ChatTurn }
+  /** Problems with the chat settings as typed, by field (temperature, maxTokens, stop); nothing was sent. */
+  | { type: 'chatProblems'; problems: Record<string, string> };
+
+/** The chat settings as typed in the page (checked by the host). */
+export interface ChatSettingsInput {
+  systemPrompt: string;
+  temperature: string;
+  maxTokens: string;
+  /** One stop sequence per line. */
+  stop: string;
+}
+
+/** "Copy as" for a chat question. */
+export type ChatCopyKind = 'curl' | 'openai-python';
 
 /** Page → host. */
 export type PredictFromPage =
@@ -80,7 +105,13 @@ export type PredictFromPage =
   | { type: 'clearHistory' }
   /** "Load Test…": the deployment's dashboard with this request as the load test's. */
   | { type: 'loadTest'; text: string; transport: Transport }
-  | { type: 'startDeployment' };
+  | { type: 'startDeployment' }
+  | { type: 'chatSend'; question: string; settings: ChatSettingsInput }
+  /** Stops the answer being streamed (the server cancels the generation). */
+  | { type: 'chatStop' }
+  | { type: 'chatCopy'; kind: ChatCopyKind; question: string; settings: ChatSettingsInput }
+  /** Starts a new conversation (the history of this one is dropped). */
+  | { type: 'chatClear' };
 
 /** UI state the page keeps with setState; the serializer reads `deployment` (the target's key) to reopen the panel. */
 export interface PredictPageState {
@@ -93,4 +124,8 @@ export interface PredictPageState {
   shown?: string;
   /** Entries ticked for comparison. */
   compare?: string[];
+  /** The tab shown: the request editor or the Chat tab. */
+  tab?: 'request' | 'chat';
+  /** The Chat tab's settings and unsent question, as typed. */
+  chat?: ChatSettingsInput & { draft: string };
 }
