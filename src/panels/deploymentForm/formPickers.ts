@@ -51,6 +51,13 @@ export async function newScriptFromTemplate(extensionUri: vscode.Uri, key: Scrip
     { label: 'Python', description: `${role}.py`, template: `${role}.py`, ext: 'py' },
     { label: 'TypeScript', description: `${role}.ts`, template: `${role}.ts`, ext: 'ts' },
     ...(role === 'predictor' ? [{ label: 'Python, older Predict class', description: 'predict_legacy.py (predict, classify, regress)', template: 'predict_legacy.py', ext: 'py' }] : []),
+    // LLMs (Hopsworks' vLLM form): served on /openai/v1, with the predict panel's Chat tab.
+    ...(role === 'predictor'
+      ? [
+          { label: 'Python, vLLM predictor (LLM)', description: 'llm_predictor.py (apply_chat_template, create_completion)', template: 'llm_predictor.py', ext: 'py' },
+          { label: 'TypeScript, LLM predictor', description: 'llmPredictor.ts (applyChatTemplate, createCompletion)', template: 'llmPredictor.ts', ext: 'ts' },
+        ]
+      : []),
   ];
   const pick = await vscode.window.showQuickPick(choices, { title: `New ${role} script from a template` });
   if (!pick) throw new CancelledError();
