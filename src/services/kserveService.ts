@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { stringify } from 'yaml';
 import type { DeploymentSpec } from '../core/deployment/deploymentSpec';
-import { buildInferenceService } from '../core/kserve/inferenceServiceBuilder';
+import { buildInferenceService, deploysAsArtifact } from '../core/kserve/inferenceServiceBuilder';
+import type { InferenceServiceContext } from '../core/kserve/inferenceServiceBuilder';
 import type { InferenceServiceSummary } from '../core/kserve/inferenceServiceStatus';
 import { KServeClient } from '../core/kserve/kserveClient';
 import type { WaitResult } from '../core/kserve/kserveClient';
@@ -20,6 +21,7 @@ import type { ModelDeckOutput } from '../logs/output';
 import type { DeploymentService } from './deploymentService';
 import type { RegistryService } from './registryService';
 import { KServeDocuments } from '../logs/kserveDocuments';
+import { prepareArtifactDeployment } from './kserveArtifactDeploy';
 
 /** The cluster and namespace KServe commands work in (remembered per workspace). */
 export interface KServeTarget {
@@ -219,7 +221,7 @@ export class KServeService extends Disposable {
   // ---------------------------------------------------------------------------------------------
 
   /** The manifest for a kserve deployment file, its version resolved against the registry now. */
-  async manifestFor(name: string, namespace?: string): Promise<{ spec: DeploymentSpec; manifest: InferenceServiceManifest }> {
+  async manifestFor(name: string, namespace?: string, extra: Pick<InferenceServiceContext, 'artifact' | 'artifactImage'> = {}): Promise<{ spec: DeploymentSpec; manifest: InferenceServiceManifest }> {
     const d = this.deployments.get(name);
     if (!d) throw new UserFacingError(`no deployment named "${name}"`);
     if (d.spec.servingTool !== 'kserve') {
@@ -229,7 +231,7 @@ export class KServeService extends Disposable {
     let modelVersion: ModelVersionInfo | undefined;
     if (entry) modelVersion = await entry.registry.resolve(d.spec.model.name, d.spec.model.version);
     // The namespace it goes to names the KafkaSink a Kafka logger posts to, when the spec names none.
-    return { spec: d.spec, manifest: buildInferenceService(d.spec, { ...(modelVersion ? { modelVersion } : {}), ...(namespace ? { namespace } : {}) }) };
+    return { spec: d.spec, manifest: buildInferenceService(d.spec, { ...extra, ...(modelVersion ? { modelVersion } : {}), ...(namespace ? { namespace } : {}) }) };
   }
 
   /**
@@ -242,7 +244,9 @@ export class KServeService extends Disposable {
     const spec = this.deployments.get(name)?.spec;
     if (!spec) throw new UserFacingError(`no deployment named "${name}"`);
     const client = await this.connect({ ...this.target(), ...(spec.kserve.context ? { context: spec.kserve.context } : {}), ...(spec.kserve.namespace ? { namespace: spec.kserve.namespace } : {}) });
-    const { manifest } = await this.manifestFor(name, client.namespace);
+    // A deployment with scripts goes as an artifact: built, uploaded, its image built by the user, then applied.
+    const extra = deploysAsArtifact(spec) ? await this.prepareArtifact(name, spec, client, opts.confirm !== false) : {};
+    const { manifest } = await this.manifestFor(name, client.namespace, extra);
     const namespace = manifest.metadata.namespace ?? client.namespace;
     const live = await client.get(manifest.metadata.name, namespace);
     const where = `${client.context}/${namespace}`;
@@ -317,6 +321,21 @@ export class KServeService extends Disposable {
     }
     this.output.warn(`KServe: ${where}/${name} is not Ready: ${result.reasons.join('; ')}`);
     return result;
+  }
+
+  private async prepareArtifact(name: string, spec: DeploymentSpec, client: KServeClient, confirm: boolean): Promise<Pick<InferenceServiceContext, 'artifact' | 'artifactImage'>> {
+    const d = this.deployments.get(name)!;
+    const entry = this.registry.find(spec.model.name);
+    if (!entry) throw new UserFacingError(`model "${spec.model.name}" is not in the registry: its files go into ${name}'s artifact`);
+    const modelVersion = await entry.registry.resolve(spec.model.name, spec.model.version);
+    const extensionPath = vscode.extensions.getExtension('modeldeck.modeldeck')?.extensionPath ?? path.resolve(__dirname, '..');
+    return prepareArtifactDeployment(
+      { output: this.output, memento: this.memento, extensionPath, kube: { kc: client.kubeConfig, namespace: spec.kserve.namespace ?? client.namespace } },
+      spec,
+      d.folder.uri.fsPath,
+      modelVersion,
+      { confirm },
+    );
   }
 
   private connectTarget(t: KServeTarget): { context?: string; namespace?: string } {

@@ -58,7 +58,7 @@ describe('a predictor script with the ONNX Runtime model server', () => {
   });
 
   it('on KServe the fix is to clear it', () => {
-    assert.match(scriptServerProblems(form({ servingTool: 'kserve', 'predictor.script': 'p.py' }))[0]!.message, /clear it \(KServe deployments do not run predictor scripts yet\)$/);
+    assert.match(scriptServerProblems(form({ servingTool: 'kserve', 'predictor.script': 'p.py' }))[0]!.message, /choose Model server "Predictor script"/, 'KServe runs predictor scripts too (from the artifact)');
   });
 
   it('the script model server, an empty script and a transformer with ONNX are fine', () => {

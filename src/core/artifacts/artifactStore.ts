@@ -194,3 +194,11 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
+
+/** The version {@link buildArtifact} would give these inputs now, without writing anything (previews, the form). */
+export async function previewArtifact(inputs: ArtifactInputs, workspace: string): Promise<{ version: ArtifactVersion; reuse: boolean; contents: ArtifactContents }> {
+  const contents = artifactContents(inputs);
+  const existing = contents.deploymentFile === undefined ? [] : await listArtifacts(artifactsDir(workspace, inputs.model.name, inputs.model.version));
+  const choice = chooseArtifactVersion(contents, existing);
+  return { version: choice.version, reuse: choice.reuse, contents };
+}

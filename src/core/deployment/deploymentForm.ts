@@ -275,7 +275,7 @@ export function registryProblems(f: DeploymentFormState, catalog: FormCatalog): 
 export function scriptServerProblems(f: DeploymentFormState): { path: string; message: string }[] {
   const script = f['predictor.script'].trim();
   if (f.modelServer !== 'onnx' || script === '') return [];
-  const fix = f.servingTool === 'kserve' ? 'clear it (KServe deployments do not run predictor scripts yet)' : 'choose Model server "Predictor script" to serve the model with it, or clear it';
+  const fix = 'choose Model server "Predictor script" to serve the model with it, or clear it';
   return [{ path: 'predictor.script', message: `predictor.script: the model server is "ONNX Runtime" (modelServer "onnx"), which serves the .onnx file and never runs ${script}; ${fix}` }];
 }
 

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { DeploymentSpec } from '../../core/deployment/deploymentSpec';
-import { inferenceServiceYaml } from '../../core/kserve/inferenceServiceBuilder';
+import { deploysAsArtifact, inferenceServiceYaml } from '../../core/kserve/inferenceServiceBuilder';
+import type { InferenceServiceContext } from '../../core/kserve/inferenceServiceBuilder';
+import { previewArtifactVersion } from '../../services/kserveArtifactDeploy';
 import type { ModelVersionInfo } from '../../core/registry/modelRegistry';
 import type { RegistryService } from '../../services/registryService';
 
@@ -20,7 +22,11 @@ export async function previewKServeYaml(spec: DeploymentSpec, registry: Registry
       // The form already reports an unresolvable version; the manifest is still worth seeing.
     }
   }
-  const yaml = inferenceServiceYaml(spec, modelVersion ? { modelVersion } : {});
+  // A deployment with scripts: the artifact version a deploy would build now (nothing is written).
+  let artifact: InferenceServiceContext['artifact'];
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (modelVersion && folder && deploysAsArtifact(spec)) artifact = await previewArtifactVersion(spec, folder, modelVersion).catch(() => undefined);
+  const yaml = inferenceServiceYaml(spec, { ...(modelVersion ? { modelVersion } : {}), ...(artifact ? { artifact } : {}) });
   const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: yaml });
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: false });
   return doc;
