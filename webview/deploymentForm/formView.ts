@@ -3,7 +3,7 @@
 // bar, and the updates the state and the host's answers cause. Holds no data of its own.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { DeploymentFormState, FormFieldKey, FormProblem } from '../../src/core/deployment/deploymentForm';
-import type { FormAction, FormContext, PickableField } from '../../src/panels/protocols/deploymentFormProtocol';
+import type { FormAction, FormContext, KServePlanLine, PickableField } from '../../src/panels/protocols/deploymentFormProtocol';
 import { SINK_FORMS, sinkNote } from '../../src/core/inferenceLog/sinkForms';
 import { h, replaceChildren } from '../common/dom';
 import { checkboxField, radioField, selectField, sideButton, textField, type FieldView, type SelectView } from './fields';
@@ -28,6 +28,7 @@ export class FormView {
   private providers: ReturnType<typeof providersEditor> | undefined;
   private readonly heading = h('h1');
   private readonly subheading = h('p', { class: 'muted' });
+  private readonly kservePlan = h('ul', { class: 'hint kserve-plan', attrs: { 'aria-label': 'What Deploy to KServe uploads and builds' } });
   private readonly general = h('div', { class: 'general-problems', attrs: { role: 'alert' } });
   private readonly warnings = h('div', { class: 'warnings' });
   private readonly resolved = h('div', { class: 'hint resolved', attrs: { 'data-field': 'resolved-version' } });
@@ -171,6 +172,7 @@ export class FormView {
       ]),
       section('KServe', 'kserve', [
         h('p', { class: 'hint kserve-note' }),
+        this.kservePlan,
         ...context.kserveFields.map((f) => {
           const key = `kserve.${f.key}` as FormFieldKey;
           const value = state.kserve[f.key] ?? '';
@@ -262,6 +264,12 @@ export class FormView {
     }
     for (const [key, field] of this.fields) field.setError(byKey.get(key)?.join('; '));
     replaceChildren(this.general, ...general.map((m) => h('div', { class: 'error-text' }, m)));
+  }
+
+  /** What Deploy to KServe will upload and build for a deployment with scripts (empty: nothing extra). */
+  setKServePlan(lines: readonly KServePlanLine[]): void {
+    this.kservePlan.hidden = lines.length === 0;
+    replaceChildren(this.kservePlan, ...lines.map((l) => h('li', null, h('strong', null, `${l.label}: `), l.text)));
   }
 
   setWarnings(warnings: string[]): void {

@@ -81,6 +81,7 @@ channel.on({
     problems = m.problems;
     renderProblems();
     view.setWarnings(m.warnings);
+    view.setKServePlan(m.kservePlan ?? []);
     if (state) view.showResolved(state, m.resolvedVersion);
   },
   fieldValue: (m) => {

@@ -18,6 +18,7 @@ import { DEPLOYMENT_FORM_VIEW_TYPE, type FormAction, type FormContext, type Form
 import { newScriptFromTemplate, pickEnvironment, pickScript } from './formPickers';
 import { previewKServeYaml } from './kservePreview';
 import { deploymentFolderFor, saveDeploymentForm, type FormOrigin } from './saveDeploymentForm';
+import { scriptDeploySummary } from '../../core/kserve/scriptDeployPlan';
 
 /** What a form panel needs from the extension. */
 export interface FormPanelDeps {
@@ -132,7 +133,9 @@ export class DeploymentFormPanel extends PanelHost {
   private onChanged(state: DeploymentFormState, seq: number): void {
     this.state = state;
     const v = validateDeploymentForm(state, this.catalog());
-    this.channel.post({ type: 'validation', seq, problems: v.problems, warnings: v.warnings, ...(v.resolvedVersion !== undefined ? { resolvedVersion: v.resolvedVersion } : {}) });
+    // For KServe: what a deploy will upload and build (a deployment with scripts goes as an artifact).
+    const plan = v.spec?.servingTool === 'kserve' ? scriptDeploySummary(v.spec, v.resolvedVersion !== undefined ? { modelVersion: v.resolvedVersion } : {}) : [];
+    this.channel.post({ type: 'validation', seq, problems: v.problems, warnings: v.warnings, ...(v.resolvedVersion !== undefined ? { resolvedVersion: v.resolvedVersion } : {}), ...(plan.length ? { kservePlan: plan } : {}) });
   }
 
   private async runAction(action: FormAction, state: DeploymentFormState): Promise<void> {

@@ -32,6 +32,12 @@ export interface FormContext {
   hints: Record<string, string>;
 }
 
+/** A line of what Deploy to KServe will upload and build (scripts: artifact, upload, image, runtime, logger). */
+export interface KServePlanLine {
+  label: string;
+  text: string;
+}
+
 /** Host → page. */
 export type FormToPage =
   /** The form's state and context; sent after each "ready" (the page may have reloaded). */
@@ -39,7 +45,7 @@ export type FormToPage =
   /** The registry changed (versions, metrics). */
   | { type: 'context'; context: FormContext }
   /** The verdict on the state the page sent with `seq` (stale answers are dropped by the page). */
-  | { type: 'validation'; seq: number; problems: FormProblem[]; warnings: string[]; resolvedVersion?: number }
+  | { type: 'validation'; seq: number; problems: FormProblem[]; warnings: string[]; resolvedVersion?: number; kservePlan?: KServePlanLine[] }
   /** A picker or template filled a field. */
   | { type: 'fieldValue'; key: PickableField; value: string }
   /** An action started (`busy`) or ended with a message for the status line (and problems it found, under their fields). */
