@@ -15,7 +15,7 @@ function metricsText(o: { ok: number; rest: number; badShape: number; le1ms: num
 # TYPE modeldeck_inference_requests_total counter
 modeldeck_inference_requests_total{model="iris",version="2",protocol="v2-rest",outcome="success"} ${o.rest}
 modeldeck_inference_requests_total{model="iris",version="2",protocol="grpc",outcome="success"} ${o.ok - o.rest}
-modeldeck_inference_requests_total{model="iris",version="2",protocol="v2-rest",outcome="bad-shape"} ${o.badShape}
+modeldeck_inference_requests_total{model="iris",version="2",protocol="v2-rest",outcome="invalid-argument"} ${o.badShape}
 modeldeck_inference_requests_total{model="other",version="1",protocol="v2-rest",outcome="success"} 999
 modeldeck_inference_request_duration_seconds_bucket{le="0.001",model="iris",protocol="v2-rest"} ${o.le1ms}
 modeldeck_inference_request_duration_seconds_bucket{le="0.005",model="iris",protocol="v2-rest"} ${o.le5ms}
@@ -52,7 +52,7 @@ describe('Prometheus text', () => {
 describe('one deployment from /metrics', () => {
   it('sums protocols and versions for that deployment only', () => {
     const s = snapshotFromMetrics(parsePrometheusText(metricsText(BASE)), 'iris', 1000);
-    assert.deepEqual(s.requests, { success: 100, 'bad-shape': 2 });
+    assert.deepEqual(s.requests, { success: 100, 'invalid-argument': 2 });
     assert.deepEqual(s.byProtocol, { 'v2-rest': 62, grpc: 40 });
     assert.deepEqual(s.duration, [{ le: 0.001, count: 50 }, { le: 0.005, count: 90 }, { le: Infinity, count: 100 }]);
     assert.equal(s.workerEvents.lost, 0);
@@ -66,7 +66,7 @@ describe('one deployment from /metrics', () => {
     assert.equal(p.intervalS, 2);
     assert.equal(p.rps, (200 + 4) / 2);
     assert.equal(p.errorRps, 2);
-    assert.deepEqual(p.errorsByReason, { 'bad-shape': 4 });
+    assert.deepEqual(p.errorsByReason, { 'invalid-argument': 4 });
     // Every new request fell in the first bucket: the median interpolates inside [0, 1 ms].
     assert.ok(Math.abs(p.p50Ms! - 0.5) < 1e-9);
     assert.ok(p.p99Ms! <= 1);
@@ -124,10 +124,10 @@ describe('DashboardSeries', () => {
     series.setServing({ state: 'READY', version: '2' });
     const v = series.view();
     assert.equal(v.points.length, 2);
-    assert.deepEqual(v.totals, { requests: 33, errors: 3, errorsByReason: { 'bad-shape': 3 } });
+    assert.deepEqual(v.totals, { requests: 33, errors: 3, errorsByReason: { 'invalid-argument': 3 } });
     const rows = new Map(tableRows(v).map((r) => [r.label, r.value]));
     assert.equal(rows.get('State'), 'READY (version 2)');
-    assert.equal(rows.get('Errors: bad-shape'), '3');
+    assert.equal(rows.get('Errors: invalid-argument'), '3');
     assert.equal(rows.get('Workers lost / restarted'), '2 / 2');
     assert.equal(rows.get('Requests/s'), '10.0');
     series.setProblem('GET /metrics: connection refused');
