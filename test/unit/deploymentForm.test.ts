@@ -168,7 +168,7 @@ describe('deployment form: versions and schema-driven fields', () => {
     assert.deepEqual(Object.keys(defaultForm().kserve), schemaKeys);
     for (const f of KSERVE_FIELDS) {
       const node = (deploymentSchema.properties.kserve.properties as Record<string, { enum?: string[]; type?: string }>)[f.key]!;
-      assert.equal(f.kind, node.enum ? 'enum' : node.type === 'integer' ? 'integer' : 'text', f.key);
+      assert.equal(f.kind, node.enum ? 'enum' : node.type === 'integer' ? 'integer' : node.type === 'object' ? 'json' : 'text', f.key);
     }
   });
 

@@ -79,3 +79,21 @@ describe('KServe Hugging Face runtime (LLMs)', () => {
     assert.throws(() => hf({ kserve: { llm: { temperature: 1 } } }), /temperature|additional/i);
   });
 });
+
+describe('the deployment form with kserve.llm', () => {
+  it('kserve.llm is a JSON field: a spec with it comes back unchanged through the form', async () => {
+    const { formFromSpec, KSERVE_FIELDS } = await import('../../src/core/deployment/deploymentForm');
+    const { validateDeploymentForm } = await import('../../src/core/deployment/validateDeploymentForm');
+    assert.equal(KSERVE_FIELDS.find((f) => f.key === 'llm')?.kind, 'json');
+    const spec = hf({ resources: { gpu: 1 }, kserve: { llm: { maxModelLen: 4096, dtype: 'bfloat16', args: ['--enable-prefix-caching'] } } });
+    const form = formFromSpec(spec);
+    assert.equal(form.kserve.llm, '{"maxModelLen":4096,"dtype":"bfloat16","args":["--enable-prefix-caching"]}');
+    // The model comes from storageUri (hf://), so it need not be in the registry.
+    const v = validateDeploymentForm(form, { models: [] });
+    assert.equal(v.ok, true, JSON.stringify(v.problems));
+    assert.deepEqual(v.ok && v.spec.kserve.llm, spec.kserve.llm);
+    const bad = validateDeploymentForm({ ...form, kserve: { ...form.kserve, llm: '{"dtype": "int3"}' } }, { models: [] });
+    assert.equal(bad.ok, false);
+    assert.ok(bad.problems.some((p) => p.key === 'kserve.llm'), JSON.stringify(bad.problems));
+  });
+});

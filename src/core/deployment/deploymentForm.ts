@@ -49,7 +49,8 @@ export type FormFieldKey = Exclude<keyof DeploymentFormState, 'kserve'> | `kserv
 /** One KServe setting as the form edits it, read from the shipped schema so new settings appear by themselves. */
 export interface KServeFieldInfo {
   key: string;
-  kind: 'text' | 'integer' | 'enum';
+  /** 'json': an object setting (kserve.llm), edited as JSON text. */
+  kind: 'text' | 'integer' | 'enum' | 'json';
   options?: string[];
   description: string;
 }
@@ -60,7 +61,7 @@ type SchemaNode = { type?: string; enum?: string[]; description?: string };
 export const KSERVE_FIELDS: readonly KServeFieldInfo[] = Object.entries(deploymentSchema.properties.kserve.properties as Record<string, SchemaNode>).map(
   ([key, node]) => ({
     key,
-    kind: Array.isArray(node.enum) ? 'enum' : node.type === 'integer' || node.type === 'number' ? 'integer' : 'text',
+    kind: Array.isArray(node.enum) ? 'enum' : node.type === 'integer' || node.type === 'number' ? 'integer' : node.type === 'object' ? 'json' : 'text',
     ...(Array.isArray(node.enum) ? { options: node.enum } : {}),
     description: node.description ?? '',
   }),
@@ -164,7 +165,7 @@ export function formFromSpec(spec: DeploymentSpec): DeploymentFormState {
     protocol: spec.protocol,
     kserve: {
       ...defaultForm().kserve,
-      ...Object.fromEntries(Object.entries(spec.kserve as Record<string, unknown>).map(([k, v]) => [k, v === undefined ? '' : String(v)])),
+      ...Object.fromEntries(Object.entries(spec.kserve as Record<string, unknown>).map(([k, v]) => [k, v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)])),
     },
   };
 }
@@ -180,6 +181,16 @@ export function inputFromForm(f: DeploymentFormState): Record<string, unknown> {
     const t = s.trim();
     if (t === '') return undefined;
     return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
+  };
+  // An object setting typed as JSON; text that is not JSON goes on as text, for the validator to refuse.
+  const json = (s: string): unknown => {
+    const t = s.trim();
+    if (t === '') return undefined;
+    try {
+      return JSON.parse(t) as unknown;
+    } catch {
+      return t;
+    }
   };
   const prune = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   return prune({
@@ -208,7 +219,10 @@ export function inputFromForm(f: DeploymentFormState): Record<string, unknown> {
     protocol: f.protocol,
     kserve: prune(
       Object.fromEntries(
-        Object.entries(f.kserve).map(([k, v]) => [k, KSERVE_FIELDS.find((x) => x.key === k)?.kind === 'integer' ? num(v) : text(v)]),
+        Object.entries(f.kserve).map(([k, v]) => {
+          const kind = KSERVE_FIELDS.find((x) => x.key === k)?.kind;
+          return [k, kind === 'integer' ? num(v) : kind === 'json' ? json(v) : text(v)];
+        }),
       ),
     ),
   });
@@ -236,6 +250,8 @@ export function registryProblems(f: DeploymentFormState, catalog: FormCatalog): 
   const name = f['model.name'].trim();
   if (name === '') return [];
   const model = catalog.models.find((m) => m.name === name);
+  // KServe's Hugging Face runtime fetches the weights from kserve.storageUri (hf://…): no registry model needed.
+  if (!model && f.servingTool === 'kserve' && (f.kserve.modelFormat ?? '').trim() === 'huggingface') return [];
   if (!model) {
     return [{ path: 'model.name', message: `model.name: no model "${name}" in the registry (models: ${catalog.models.map((m) => m.name).join(', ') || 'none'})` }];
   }
