@@ -91,7 +91,7 @@ describe('the deployment form with kserve.llm', () => {
     // The model comes from storageUri (hf://), so it need not be in the registry.
     const v = validateDeploymentForm(form, { models: [] });
     assert.equal(v.ok, true, JSON.stringify(v.problems));
-    assert.deepEqual(v.ok && v.spec.kserve.llm, spec.kserve.llm);
+    assert.deepEqual(v.spec?.kserve.llm, spec.kserve.llm);
     const bad = validateDeploymentForm({ ...form, kserve: { ...form.kserve, llm: '{"dtype": "int3"}' } }, { models: [] });
     assert.equal(bad.ok, false);
     assert.ok(bad.problems.some((p) => p.key === 'kserve.llm'), JSON.stringify(bad.problems));
