@@ -1,7 +1,7 @@
 /**
  * The issue-14 part of bench/report.md: ModelDeck's gRPC rows beside the naive gRPC peer
- * (bench/naiveGrpcPeer.ts), the large-input model (ocr), the spinning on/off experiment
- * (bench/noSpinWorker.ts) and where each issue-14 target stands in this run.
+ * (bench/naiveGrpcPeer.ts), the large-input model (ocr), the A/B experiments on the defaults
+ * (bench/abPhase.ts), batching on vs off, the scaling model and where each issue-14 target stands.
  */
 import { EVENT_LOOP_RESOLUTION_MS, type ModelKey } from './common';
 import type { BenchReport, Protocol, Row } from './types';
@@ -46,50 +46,142 @@ function grpcTable(report: BenchReport): string[] {
   return out;
 }
 
-function spinningTable(report: BenchReport): string[] {
-  const rows = report.spinning ?? [];
-  if (rows.length === 0) return [];
-  const rounds = Math.max(...rows.map((r) => r.round));
-  const out = [
-    `### Spinning on vs off (ModelDeck, batching off; ${rounds} interleaved round(s), the servers' order alternating)\n`,
-    '"on" = the default worker; "off" = the same worker with `extra: { session: { intra_op: { allow_spinning: \'0\' }, inter_op: { allow_spinning: \'0\' } } }` (bench/noSpinWorker.ts, passed with `--worker-script`; the server is unchanged). Ratio = off ÷ on per round, geometric mean over rounds.\n',
-    '| model | protocol | c | on infer/s (per round) | off infer/s (per round) | **off ÷ on** | p50 ms on / off | server CPU % on / off | event-loop p99 beyond timer ms on / off |',
-    '| --- | --- | ---: | --- | --- | ---: | --- | --- | --- |',
-  ];
-  const isOff = (r: { config: string }): boolean => r.config.startsWith('spinning off');
-  const verdicts: number[] = [];
+type AbRow = NonNullable<BenchReport['ab']>[number];
+
+const EXPERIMENT_TITLE: Record<string, string> = {
+  inline: 'Tiny runs on the main thread (`--inline-runs auto`, the default) vs always a worker',
+  decode: 'Large JSON bodies on decode threads (default) vs on the main thread',
+  spinning: "onnxruntime's intra-op spinning on (default) vs off",
+  instances: 'One worker × 2 intra-op threads (default) vs `--instances 2`',
+};
+
+const geomean = (xs: number[]): number | undefined => (xs.length ? Math.exp(xs.reduce((a, b) => a + Math.log(b), 0) / xs.length) : undefined);
+const meanOf = (xs: Row[], k: (r: Row) => number | undefined): number | undefined => {
+  const v = xs.map(k).filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+};
+
+/** B ÷ A per round, geometric mean; undefined without a complete round. */
+function abRatio(a: AbRow[], b: AbRow[]): number | undefined {
+  const rs: number[] = [];
+  for (const x of a) {
+    const y = b.find((r) => r.round === x.round);
+    if (y && x.inferPerSec > 0 && y.inferPerSec > 0) rs.push(y.inferPerSec / x.inferPerSec);
+  }
+  return geomean(rs);
+}
+
+function abCells(report: BenchReport, key: string): { model: ModelKey; protocol: Protocol; c: number; a: AbRow[]; b: AbRow[]; bOverA: number | undefined }[] {
+  const rows = (report.ab ?? []).filter((r) => r.experiment === key);
+  const cells: ReturnType<typeof abCells> = [];
   for (const m of report.models) {
-    for (const protocol of ['rest-json', 'grpc'] as Protocol[]) {
-      for (const c of [1, 16]) {
+    for (const protocol of ['rest-json', 'rest-binary', 'grpc'] as Protocol[]) {
+      for (const c of report.settings.concurrencies) {
         const sel = rows.filter((r) => r.model === m.key && r.protocol === protocol && r.concurrency === c);
         if (sel.length === 0) continue;
-        const on = sel.filter((r) => !isOff(r)).sort((a, b) => a.round - b.round);
-        const off = sel.filter(isOff).sort((a, b) => a.round - b.round);
-        const logs: number[] = [];
-        for (const a of on) {
-          const b = off.find((x) => x.round === a.round);
-          if (b && a.inferPerSec > 0 && b.inferPerSec > 0) logs.push(Math.log(b.inferPerSec / a.inferPerSec));
-        }
-        const g = logs.length ? Math.exp(logs.reduce((x, y) => x + y, 0) / logs.length) : undefined;
-        if (g !== undefined) verdicts.push(g);
-        const mean = (xs: Row[], k: (r: Row) => number | undefined): number | undefined => {
-          const v = xs.map(k).filter((x): x is number => x !== undefined && Number.isFinite(x));
-          return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
-        };
-        out.push(
-          `| ${m.key} | ${PROTOCOL_NAME[protocol]} | ${c} | ${on.map((r) => perSec(r.inferPerSec)).join(', ')} | ${off.map((r) => perSec(r.inferPerSec)).join(', ')} | **${fx(g)}** | ${ms(mean(on, (r) => r.p50Ms))} / ${ms(mean(off, (r) => r.p50Ms))} | ${f(mean(on, (r) => r.serverCpuPct), 0)} / ${f(mean(off, (r) => r.serverCpuPct), 0)} | ${f(mean(on, excess))} / ${f(mean(off, excess))} |`,
-        );
+        const a = sel.filter((r) => r.config === 'A').sort((x, y) => x.round - y.round);
+        const b = sel.filter((r) => r.config === 'B').sort((x, y) => x.round - y.round);
+        cells.push({ model: m.key, protocol, c, a, b, bOverA: abRatio(a, b) });
       }
     }
   }
-  out.push('');
-  if (verdicts.length > 0) {
-    const wins = verdicts.filter((g) => g > 1.05).length;
-    const losses = verdicts.filter((g) => g < 0.95).length;
-    out.push(
-      `Spinning off was more than 5% faster in ${wins} of ${verdicts.length} cells, more than 5% slower in ${losses}, and within ±5% (noise on this machine: 10–30% per row between runs) in the rest; off ÷ on ranged ${fx(Math.min(...verdicts))} to ${fx(Math.max(...verdicts))}.\n`,
-    );
+  return cells;
+}
+
+/** One table per experiment; A = the default server, B = the one change. */
+function abTables(report: BenchReport): string[] {
+  const rounds = Math.max(0, ...(report.ab ?? []).map((r) => r.round));
+  if (rounds === 0) return [];
+  const out = [
+    `### Defaults decided by data: A/B experiments (${rounds} interleaved round(s) each, the two servers' order alternating; bench/abPhase.ts)\n`,
+    '"A" is ModelDeck as a user gets it (batching off, the defaults); "B" changes one setting. **A ÷ B** > 1 means the default is faster. "main thread %" is the server\'s event loop alone (/proc/<pid>/task/<pid>/stat), "server %" the whole process.\n',
+  ];
+  for (const [key, title] of Object.entries(EXPERIMENT_TITLE)) {
+    const cells = abCells(report, key);
+    if (cells.length === 0) continue;
+    out.push(`#### ${title}\n`, `B = ${EXPERIMENT_CHANGE[key]}.\n`);
+    out.push('| model | protocol | c | A infer/s (per round) | B infer/s (per round) | **A ÷ B** | p50 ms A / B | main thread % A / B | server % A / B | event-loop p99 beyond timer ms A / B |');
+    out.push('| --- | --- | ---: | --- | --- | ---: | --- | --- | --- | --- |');
+    for (const x of cells) {
+      out.push(
+        `| ${x.model} | ${PROTOCOL_NAME[x.protocol]} | ${x.c} | ${x.a.map((r) => perSec(r.inferPerSec)).join(', ')} | ${x.b.map((r) => perSec(r.inferPerSec)).join(', ')} | **${fx(x.bOverA === undefined ? undefined : 1 / x.bOverA)}** | ${ms(meanOf(x.a, (r) => r.p50Ms))} / ${ms(meanOf(x.b, (r) => r.p50Ms))} | ${f(meanOf(x.a, (r) => r.mainThreadCpuPct), 0)} / ${f(meanOf(x.b, (r) => r.mainThreadCpuPct), 0)} | ${f(meanOf(x.a, (r) => r.serverCpuPct), 0)} / ${f(meanOf(x.b, (r) => r.serverCpuPct), 0)} | ${f(meanOf(x.a, excess))} / ${f(meanOf(x.b, excess))} |`,
+      );
+    }
+    const ratios = cells.map((x) => x.bOverA).filter((v): v is number => v !== undefined).map((v) => 1 / v);
+    if (ratios.length) {
+      const wins = ratios.filter((v) => v > 1.05).length;
+      const losses = ratios.filter((v) => v < 0.95).length;
+      out.push('', `The default was more than 5% faster in ${wins} of ${ratios.length} cells, more than 5% slower in ${losses}, within ±5% in the rest (A ÷ B ${fx(Math.min(...ratios))} to ${fx(Math.max(...ratios))}).\n`);
+    }
   }
+  return out;
+}
+
+const EXPERIMENT_CHANGE: Record<string, string> = {
+  inline: '`--inline-runs off`: every run through a worker thread (only the tiny model qualifies for the main thread: the others run over 0.25 ms)',
+  decode: '`--decode-threads 0`: large JSON bodies parsed on the main thread (only the ocr model\'s ≈ 160 KB bodies are over the 64 KiB threshold)',
+  spinning: 'the worker with `allow_spinning: 0` for intra-op and inter-op threads (bench/noSpinWorker.ts via `--worker-script`; the tiny model runs inline on one thread, so it is left out)',
+  instances: '`--instances 2`: two worker threads × 1 intra-op thread each',
+};
+
+/** Batching on ÷ off from the main rows (one run each), per model, protocol and c: the batching default. */
+function batchingTable(report: BenchReport): string[] {
+  const out = [
+    '#### Batching on (`--batching --max-batch-size 32 --max-latency-ms 2`) ÷ off, from the main rows above (one run each)\n',
+    `| model | protocol | ${report.settings.concurrencies.map((c) => `c=${c}`).join(' | ')} |`,
+    `| --- | --- | ${report.settings.concurrencies.map(() => '---:').join(' | ')} |`,
+  ];
+  const all: number[] = [];
+  for (const m of report.models) {
+    for (const protocol of ['rest-json', 'rest-binary', 'grpc'] as Protocol[]) {
+      const cells = report.settings.concurrencies.map((c) => {
+        const x = ratio(find(report.rows, m.key, 'modeldeck', protocol, true, c), find(report.rows, m.key, 'modeldeck', protocol, false, c));
+        if (x !== undefined) all.push(x);
+        return fx(x);
+      });
+      out.push(`| ${m.key} | ${PROTOCOL_NAME[protocol]} | ${cells.join(' | ')} |`);
+    }
+  }
+  if (all.length) {
+    out.push('', `Batching on was faster by more than 5% in ${all.filter((v) => v > 1.05).length} of ${all.length} cells and slower by more than 5% in ${all.filter((v) => v < 0.95).length}.\n`);
+  }
+  return out;
+}
+
+/**
+ * Item 5: where the CPU of one request goes (main thread vs the rest of the process) at c=16,
+ * and what that means on more cores: one event loop can serve at most 1 s ÷ its µs per request,
+ * whatever the cores; the rest scales with cores (worker threads, decode threads, onnxruntime).
+ */
+function scalingSection(report: BenchReport): string[] {
+  const out = [
+    '### Scaling beyond two cores (item 5): a model from the measured CPU per request\n',
+    `Per request at c=16, from the rows above: **main** = the server's main thread (event loop), **rest** = every other thread of the process (inference workers, onnxruntime's pool, decode threads), both in µs of CPU per request. On N cores, with the clients elsewhere, a design with one event loop serves at most min(10⁶ ÷ main, N × 10⁶ ÷ (main + rest)) requests/s: the first term does not grow with cores. The naive peers do everything on their one main thread (onnxruntime's intra-op pool aside), so they are capped at 10⁶ ÷ their main µs. Projections ignore memory bandwidth and onnxruntime's own scaling, so read them as ceilings, not forecasts.\n`,
+    '| model | protocol | system | infer/s here | main µs/req | rest µs/req | ceiling: 1 event loop (req/s) | projected 4 cores | 16 cores | 64 cores | bound at 16 cores |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  const line = (model: ModelKey, protocol: Protocol, system: string, r: Row | undefined): void => {
+    if (!r || r.failed || r.mainThreadCpuPct === undefined || r.serverCpuPct === undefined || r.inferPerSec <= 0) return;
+    const main = (r.mainThreadCpuPct / 100) * 1e6 / r.inferPerSec;
+    const rest = Math.max(0, ((r.serverCpuPct - r.mainThreadCpuPct) / 100) * 1e6 / r.inferPerSec);
+    const loopCap = 1e6 / main;
+    const at = (n: number): number => Math.min(loopCap, (n * 1e6) / (main + rest));
+    const bound = loopCap <= (16 * 1e6) / (main + rest) ? 'the event loop' : 'the cores';
+    out.push(`| ${model} | ${PROTOCOL_NAME[protocol]} | ${system} | ${perSec(r.inferPerSec)} | ${f(main, 0)} | ${f(rest, 0)} | ${perSec(loopCap)} | ${perSec(at(4))} | ${perSec(at(16))} | ${perSec(at(64))} | ${bound} |`);
+  };
+  for (const m of report.models) {
+    for (const protocol of ['rest-json', 'rest-binary', 'grpc'] as Protocol[]) {
+      line(m.key, protocol, 'ModelDeck', find(report.rows, m.key, 'modeldeck', protocol, false, 16));
+      line(m.key, protocol, 'ModelDeck, batching on', find(report.rows, m.key, 'modeldeck', protocol, true, 16));
+      if (protocol === 'rest-json') line(m.key, protocol, 'naive express peer', find(report.rows, m.key, 'naive', 'rest-json', null, 16));
+      if (protocol === 'grpc') line(m.key, protocol, 'naive gRPC peer', find(report.naiveGrpc ?? [], m.key, 'naive', 'grpc', null, 16));
+    }
+  }
+  const inst = abCells(report, 'instances');
+  if (inst.length) {
+    out.push('', `Measured here, 1 vs 2 instances (c=16, the A/B table above): ${inst.map((x) => `${x.model} ${PROTOCOL_NAME[x.protocol]} 2 instances ÷ 1 = ${fx(x.bOverA)}`).join('; ')}.`);
+  }
+  out.push('');
   return out;
 }
 
@@ -135,33 +227,34 @@ function targetsList(report: BenchReport): string[] {
       (elBad.length ? `; over: ${elBad.map((r) => `${r.model} ${PROTOCOL_NAME[r.protocol]} batching ${r.batching ? 'on' : 'off'} c=${r.concurrency} ${f(excess(r), 1)} ms`).join('; ')}` : '') +
       '.',
   );
+  const expSummary = (key: string, what: string): string => {
+    const r = abCells(report, key).map((x) => x.bOverA).filter((v): v is number => v !== undefined).map((v) => 1 / v);
+    return r.length ? `${what}: default ÷ changed ${fx(Math.min(...r))}–${fx(Math.max(...r))} (geometric mean ${fx(geomean(r))}, ${r.length} cells)` : `${what}: not measured in this run`;
+  };
   out.push(
-    '- **4. Defaults decided by data**: spinning: the table above; batching default and intra-op thread count not re-decided in this run (the batching-on rows and the 1-thread floor / `--instances 2` what-if rows are the evidence so far). No default was changed.',
+    `- **4. Defaults decided by data** (the A/B and batching tables above): ${expSummary('inline', 'tiny runs on the main thread (default on)')}; ${expSummary('decode', 'decode threads for large JSON (default on)')}; ${expSummary('spinning', 'spinning (default on)')}; ${expSummary('instances', 'one instance × 2 threads vs two × 1 (default one)')}. Batching stays off by default: see the batching table for where it wins and where it costs.`,
   );
-  out.push('- **5. Scale beyond two cores on paper**: not addressed in this run.');
+  out.push('- **5. Scale beyond two cores on paper**: the scaling table above (main-thread vs other CPU per request, measured; ceilings projected to 4, 16 and 64 cores), with 1 vs 2 instances measured in the A/B table.');
   out.push('');
   out.push(
-    '**Previous figures (issue 14 as filed, one earlier run each, other models: its OCR classifier and a 3×64×64 CNN, not this ocr or cnn)**: tiny REST JSON 0.87× (c=1) / 0.89× (c=16) the naive express peer; ' +
-      'OCR gRPC c=16 0.66× (batching off) / 0.95× (on) the naive gRPC peer; 3×64×64 CNN gRPC c=16 0.68×; OCR REST JSON c=16 1.4–1.5× the naive express peer, REST binary 0.41–0.44× the floor; ' +
-      'with spinning off in the worker: gRPC 1.10× / 1.23×, REST binary 0.73× the floor, REST JSON 2.1×. The spinning table above does not reproduce a general gain from spinning off on these models.\n',
-  );
-  out.push(
-    '**Next experiments** (not run here): a CPU profile (`--cpu-prof`) of ModelDeck vs the naive gRPC peer on tiny at c=16 (the widest gRPC gap), to see what the main thread spends per call beyond the worker hand-off; ' +
-      'REST binary on ocr vs the floor with the load generator\'s CPU subtracted (the floor has both cores and no client); batching on vs off across every model before deciding that default.\n',
+    '**Previous figures** (the run before this change, 2026-12-04 21:26, same machine and bench, before tiny runs on the main thread, decode threads and the JSON number scanner): ModelDeck gRPC ÷ naive gRPC peer, tiny, batching off: 0.84× (c=1), 0.70× (c=4), 0.60× (c=16), 0.68× (c=64); tiny REST JSON c=1 0.79× the naive express peer (p50 0.524 vs 0.415 ms; gRPC 0.566 vs 0.482 ms); cnn gRPC c=16 0.93×, c=64 0.80×; ' +
+      'ocr REST JSON c=16 2.22× the naive express peer (event loop 17.3 ms beyond the timer), REST binary 0.37× the floor, gRPC 1.33× (batching off) / 1.18× (on) the naive gRPC peer. As filed (other models): tiny REST JSON 0.87× / 0.89×, OCR gRPC c=16 0.66× / 0.95×.\n',
   );
   return out;
 }
 
 export function issue14Section(report: BenchReport): string | undefined {
-  if (!report.naiveGrpc?.length && !report.spinning?.length && !report.floor.ocr) return undefined;
+  if (!report.naiveGrpc?.length && !report.ab?.length && !report.floor.ocr) return undefined;
   const out = [
-    '## Issue 14: the naive gRPC peer, a large-input model, spinning on vs off\n',
+    '## Issue 14: the naive gRPC peer, a large-input model, defaults by data, scaling\n',
     '- **Naive gRPC peer** (bench/naiveGrpcPeer.ts, own process): @grpc/grpc-js + @grpc/proto-loader with the server\'s open_inference_grpc.proto, `session.run` on the main thread per ModelInfer, inputs from `raw_input_contents`, outputs in `raw_output_contents`, same session options as ModelDeck\'s worker; prom-client default metrics on a side node:http port. Measured after ModelDeck\'s rows of the same model, with the channels chosen for ModelDeck at each c. Its output is checked against the floor first.',
     '- **ocr** (large-input model): bench/models/ocr_cnn.py, run by the bench with Debian\'s /usr/bin/python3 into bench/tmp/models (not an example model): 3×3 conv 16-32-64 with ReLU and 2×2 max-pools, global average pool, dense 37, softmax/argmax; input `image` FP32 [batch,3,48,192] (dynamic batch), **110,592 bytes per request** raw (REST JSON body ≈ 5 bytes per float more); seeded random weights (serving cost, not accuracy); input a deterministic generated image, not a model.json example.',
     '',
   ];
   out.push(...grpcTable(report));
-  out.push(...spinningTable(report));
+  out.push(...abTables(report));
+  out.push(...batchingTable(report));
+  out.push(...scalingSection(report));
   out.push(...targetsList(report));
   return out.join('\n');
 }

@@ -32,6 +32,8 @@ export interface LoadgenConfig {
   metricsUrl?: string;
   /** Processes whose CPU time (/proc/<pid>/stat, all threads) is read at the window's start and end. */
   cpuPids?: number[];
+  /** A server whose main thread's CPU time (/proc/<pid>/task/<pid>/stat: the event loop alone) is read likewise. */
+  mainThreadPid?: number;
 }
 
 export interface LoadgenResult {
@@ -58,12 +60,14 @@ export interface LoadgenResult {
   machineStealPct?: number;
   /** Per cpuPids entry (same order): its CPU time over the window, % of one core; undefined when unreadable. */
   pidCpuPct?: (number | null)[];
+  /** mainThreadPid's main thread over the window, % of one core. */
+  mainThreadCpuPct?: number;
 }
 
 /** utime + stime of a process (every thread), in seconds; undefined when it cannot be read. */
-function processCpuS(pid: number): number | undefined {
+function processCpuS(pid: number, file = `/proc/${pid}/stat`): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(file, 'utf8');
     // Fields after "(comm)": state is field 3, utime 14, stime 15 (clock ticks; USER_HZ is 100 on Linux).
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;
@@ -213,7 +217,9 @@ async function main(): Promise<void> {
     metricsBefore = await scrape(cfg.metricsUrl);
   }
   const cpu0 = process.cpuUsage();
-  const pidCpu0 = (cfg.cpuPids ?? []).map(processCpuS);
+  const pidCpu0 = (cfg.cpuPids ?? []).map((p) => processCpuS(p));
+  const mainThreadFile = cfg.mainThreadPid === undefined ? undefined : `/proc/${cfg.mainThreadPid}/task/${cfg.mainThreadPid}/stat`;
+  const main0 = mainThreadFile ? processCpuS(cfg.mainThreadPid!, mainThreadFile) : undefined;
   const machine0 = readCpuTimes();
   const t0 = performance.now();
   measuring = true;
@@ -221,7 +227,8 @@ async function main(): Promise<void> {
   measuring = false;
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  const pidCpu1 = (cfg.cpuPids ?? []).map(processCpuS);
+  const pidCpu1 = (cfg.cpuPids ?? []).map((p) => processCpuS(p));
+  const main1 = mainThreadFile ? processCpuS(cfg.mainThreadPid!, mainThreadFile) : undefined;
   const machine = machineCpuPct(machine0, readCpuTimes(), os.availableParallelism());
   let metricsAfter: Record<string, number> | undefined;
   if (cfg.metricsUrl) metricsAfter = await scrape(cfg.metricsUrl);
@@ -252,6 +259,7 @@ async function main(): Promise<void> {
     ...(cfg.cpuPids
       ? { pidCpuPct: pidCpu0.map((a, i) => (a === undefined || pidCpu1[i] === undefined ? null : ((pidCpu1[i]! - a) / elapsedS) * 100)) }
       : {}),
+    ...(main0 !== undefined && main1 !== undefined ? { mainThreadCpuPct: ((main1 - main0) / elapsedS) * 100 } : {}),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);

@@ -48,7 +48,7 @@ export async function naivePeerRows({ model, req, expected, report }: ModelRun):
         continue;
       }
       try {
-        const r = await loadgen(loadgenConfig('rest-json', naive.httpPort, model, req, undefined, c, 1, naive.httpPort, SECONDS, WARMUP_S));
+        const r = await loadgen({ ...loadgenConfig('rest-json', naive.httpPort, model, req, undefined, c, 1, naive.httpPort, SECONDS, WARMUP_S), mainThreadPid: naive.child.pid! });
         const row = toRow(model.key, 'naive', 'rest-json', null, c, undefined, r);
         report.rows.push(row);
         log(describeRow(row));
@@ -120,7 +120,7 @@ export async function modelDeckRows({ model, req, grpcMessage, grpcDef, registry
           const ch = protocol === 'grpc' ? (channelsFor[c] ?? 1) : 1;
           const port = protocol === 'grpc' ? server.grpcPort! : server.httpPort;
           try {
-            const r = await loadgen(loadgenConfig(protocol, port, model, req, grpcMessage, c, ch, server.httpPort, SECONDS, WARMUP_S));
+            const r = await loadgen({ ...loadgenConfig(protocol, port, model, req, grpcMessage, c, ch, server.httpPort, SECONDS, WARMUP_S), mainThreadPid: server.child.pid! });
             const row = toRow(model.key, 'modeldeck', protocol, batching, c, protocol === 'grpc' ? ch : undefined, r);
             report.rows.push(row);
             log(describeRow(row));
@@ -296,7 +296,7 @@ export async function naiveGrpcRows({ model, req, grpcMessage, grpcDef, expected
         continue;
       }
       try {
-        const r = await loadgen(loadgenConfig('grpc', peer.grpcPort, model, req, grpcMessage, c, ch, peer.httpPort, SECONDS, WARMUP_S));
+        const r = await loadgen({ ...loadgenConfig('grpc', peer.grpcPort, model, req, grpcMessage, c, ch, peer.httpPort, SECONDS, WARMUP_S), mainThreadPid: peer.child.pid! });
         const row = toRow(model.key, 'naive', 'grpc', null, c, ch, r);
         list.push(row);
         log(`naive gRPC peer ${describeRow(row)}`);
@@ -307,59 +307,5 @@ export async function naiveGrpcRows({ model, req, grpcMessage, grpcDef, expected
   } finally {
     await peer.stop();
     report.events.push(...peer.events.map((e) => ({ ...e, source: peer.label })));
-  }
-}
-
-export const SPIN_ROUNDS = Number(process.env.BENCH_SPIN_ROUNDS ?? 3);
-const SPIN_CONFIGS = ['spinning on (default)', 'spinning off (--worker-script noSpinWorker.js)'] as const;
-
-/**
- * Issue 14, item 3: ModelDeck (batching off, default settings otherwise) with onnxruntime's
- * intra-op/inter-op spinning on (the default worker) and off (bench/noSpinWorker.ts, the same worker
- * with allow_spinning 0, passed with --worker-script), REST JSON and gRPC at c = 1 and 16.
- * SPIN_ROUNDS interleaved rounds, the order of the two servers alternating, so drift cancels.
- */
-export async function spinningRows({ model, req, grpcMessage, registry, floor, report }: ModelRun, channelsFor: Record<number, number>): Promise<void> {
-  const list = (report.spinning ??= []);
-  for (let round = 1; round <= SPIN_ROUNDS; round++) {
-    const order = round % 2 === 1 ? [0, 1] : [1, 0];
-    for (const which of order) {
-      const config = SPIN_CONFIGS[which]!;
-      let server: Awaited<ReturnType<typeof startServer>>;
-      try {
-        server = await startServer(`ModelDeck ${model.key} ${config} round ${round}`, [
-        path.join(REPO_ROOT, 'dist', 'server.js'),
-        '--registry', registry,
-        '--http-port', '0',
-        '--grpc-port', '0',
-        '--poll-interval-ms', '0',
-        ...(which === 1 ? ['--worker-script', path.join(JS_DIR, 'noSpinWorker.js')] : []),
-        ], 'ready');
-      } catch (e) {
-        log(`spinning: ${config} server failed to start: ${(e as Error).message}`);
-        continue;
-      }
-      try {
-        for (const protocol of ['rest-json', 'grpc'] as Protocol[]) {
-          for (const c of [1, 16]) {
-            const ch = protocol === 'grpc' ? (channelsFor[c] ?? 1) : 1;
-            const port = protocol === 'grpc' ? server.grpcPort : server.httpPort;
-            if (port === undefined || server.exitedEarly()) continue;
-            try {
-              const r = await loadgen(loadgenConfig(protocol, port, model, req, grpcMessage, c, ch, server.httpPort, SECONDS, WARMUP_S));
-              const row = { ...toRow(model.key, 'modeldeck', protocol, false, c, protocol === 'grpc' ? ch : undefined, r), config, round };
-              row.ratioToFloor = row.inferPerSec / floor.inferPerSec;
-              list.push(row);
-              log(`spinning ${config} round ${round}: ${describeRow(row)}`);
-            } catch (e) {
-              log(`spinning row failed: ${(e as Error).message}`);
-            }
-          }
-        }
-      } finally {
-        await server.stop();
-        report.events.push(...server.events.map((e) => ({ ...e, source: server.label })));
-      }
-    }
   }
 }

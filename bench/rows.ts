@@ -76,6 +76,7 @@ export function toRow(
     quietWaitS: r.quietWaitS,
     attempts: r.attempts,
     ...(serverCpuPct !== undefined ? { serverCpuPct } : {}),
+    ...(r.mainThreadCpuPct !== undefined ? { mainThreadCpuPct: r.mainThreadCpuPct } : {}),
     ...(elP99 !== undefined ? { eventLoopP99Ms: elP99 * 1000 } : {}),
     ...(elMax !== undefined ? { eventLoopMaxMs: elMax * 1000 } : {}),
     ...(batchReq !== undefined ? { meanRequestsPerRun: batchReq } : {}),

@@ -11,7 +11,7 @@
  * of `onnx`, `scripts`, `logger`; all by default; see bench/config.ts), BENCH_PYTHON (the issue-12
  * rows' Python, default /usr/bin/python3), BENCH_LOGGER_ROUNDS (the issue-13 rows' interleaved
  * rounds, default 3), BENCH_MODELS (the ONNX phase's models: tiny, cnn, ocr; all by default),
- * BENCH_SPIN_ROUNDS (issue 14's spinning on/off rounds, default 3).
+ * BENCH_AB_ROUNDS (issue 14's A/B experiments: interleaved rounds, default 2).
  *
  * This file runs the whole thing in order (machine, floor, then bench/phases.ts per model) and writes
  * the report. The parts: bench/config.ts (settings from the environment), bench/processes.ts (child
@@ -48,7 +48,8 @@ import {
   TMP,
   WARMUP_S,
 } from './config';
-import { extraRows, modelDeckRows, naiveGrpcRows, naivePeerRows, spinningRows, type ModelRun } from './phases';
+import { extraRows, modelDeckRows, naiveGrpcRows, naivePeerRows, type ModelRun } from './phases';
+import { abRows } from './abPhase';
 import { killAll, quietStats } from './processes';
 import { writeReports } from './report';
 import { runFloor } from './rows';
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
     floorNoSpin: {},
     whatIf: [],
     naiveGrpc: [],
-    spinning: [],
+    ab: [],
     rows: [],
     checks: [],
     channelTrials: [],
@@ -187,9 +188,9 @@ async function main(): Promise<void> {
     // 4. Extras, not used for the targets (what-if rows).
     await extraRows(run, channelsFor);
 
-    // 5. Issue 14: the naive gRPC peer, and ModelDeck with onnxruntime's spinning on vs off.
+    // 5. Issue 14: the naive gRPC peer, and A/B experiments on ModelDeck's defaults.
     await naiveGrpcRows(run, channelsFor);
-    await spinningRows(run, channelsFor);
+    await abRows(run, channelsFor);
   }
 
   // Ratios: to the floor (same model) and to the naive peer (same model and concurrency).

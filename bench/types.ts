@@ -48,6 +48,8 @@ export interface Row {
   loadgenCpuPct: number;
   /** Whole server process (main thread, workers, onnxruntime threads), % of one core. */
   serverCpuPct?: number;
+  /** The server's main thread alone (its event loop: protocol work, decoding, inline runs), % of one core. */
+  mainThreadCpuPct?: number;
   /** prom-client's p99 of the event-loop histogram over the window (raw: includes its 10 ms timer). */
   eventLoopP99Ms?: number;
   eventLoopMaxMs?: number;
@@ -136,8 +138,8 @@ export interface BenchReport {
   whatIf: (Row & { config: string })[];
   /** Issue 14: the naive grpc-js peer (bench/naiveGrpcPeer.ts), gRPC raw contents, per model and c. */
   naiveGrpc?: Row[];
-  /** Issue 14: ModelDeck (batching off) with onnxruntime's spinning on (default) and off (bench/noSpinWorker.ts), interleaved rounds. */
-  spinning?: (Row & { config: string; round: number })[];
+  /** Issue 14: A/B experiments on ModelDeck's defaults (bench/abPhase.ts): A = default, B = one setting changed; interleaved rounds. */
+  ab?: (Row & { experiment: string; config: string; round: number })[];
   rows: Row[];
   checks: Check[];
   channelTrials: ChannelTrial[];
