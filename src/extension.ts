@@ -10,6 +10,7 @@ import { ModelDeckOutput } from './logs/output';
 import { InferenceClient } from './core/predict/inferenceClient';
 import { Dashboards } from './panels/dashboard/dashboards';
 import { Panels } from './panels/panels';
+import { ModelViewProvider } from './panels/modelView/modelViewProvider';
 import { LocalPredictSource, RemotePredictSource } from './panels/predict/predictSource';
 import { PredictHistoryStore } from './panels/predict/predictHistoryStore';
 import { DeploymentService } from './services/deploymentService';
@@ -76,6 +77,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ModelD
   const dashboards = store.add(
     new Dashboards({ extensionUri: context.extensionUri, output, client: inference, workspaceFolder: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }, sources, () => loaded),
   );
+  // .onnx files open in the model view (a read-only custom editor; registered before the first await).
+  store.add(ModelViewProvider.register({ extensionUri: context.extensionUri, registry, deployments, output }).registration);
   store.add(vscode.languages.registerCodeLensProvider([{ language: 'json' }, { language: 'jsonc' }], new RequestCodeLensProvider(deployments, registry, {
         readyCount: () => (kserve.remoteState.kind === 'ok' ? kserve.remoteState.items.filter((s) => s.state === 'Ready').length : 0),
         onDidChange: kserve.onDidChange,

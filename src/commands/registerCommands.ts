@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import { CommandIds } from '../common/commandIds';
 import { runCommandSafely } from '../common/errors';
 import type { CommandContext } from './context';
+import { checkCompliance } from './checkCompliance';
 import { deployBestVersion } from './deployBestVersion';
 import { startDeployment, stopDeployment } from './deploymentLifecycle';
+import { exportAs } from './exportAs';
 import { deploy, editDeployment } from './openDeploymentForm';
 import { loadTest, openDashboard } from './openDashboard';
 import { openExampleWorkspace } from './openExampleWorkspace';
@@ -60,6 +62,8 @@ const COMMANDS: Record<string, { title: string; run: Handler }> = {
   [CommandIds.kserveGenerateKafkaLoggerManifests]: { title: 'Generate Kafka Logger Manifests for KServe', run: generateKafkaLoggerManifests },
   [CommandIds.showInferenceLog]: { title: 'Show Inference Log', run: showInferenceLog },
   [CommandIds.openExampleWorkspace]: { title: 'Open Example Workspace', run: openExampleWorkspace },
+  [CommandIds.exportAs]: { title: 'Export as', run: exportAs },
+  [CommandIds.checkCompliance]: { title: 'Check Endpoint Compliance', run: checkCompliance },
   [CommandIds.openDashboard]: { title: 'Open Dashboard', run: openDashboard },
   [CommandIds.loadTest]: { title: 'Load Test', run: loadTest },
 };

@@ -43,6 +43,10 @@ export const CommandIds = {
   showInferenceLog: 'modeldeck.showInferenceLog',
   /** Copy the bundled example registry into a folder the user picks and open it (walkthrough step 1). */
   openExampleWorkspace: 'modeldeck.openExampleWorkspace',
+  /** Export a deployment or an .onnx file as a Triton or MLServer model repository. */
+  exportAs: 'modeldeck.exportAs',
+  /** The Open Inference Protocol compliance report of a local deployment or any endpoint. */
+  checkCompliance: 'modeldeck.checkCompliance',
   /** A deployment's live dashboard: statistics from its server, load tests. */
   openDashboard: 'modeldeck.openDashboard',
   /** The dashboard's load test (from the predict panel: with the panel's request). */
