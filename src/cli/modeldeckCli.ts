@@ -6,6 +6,7 @@
  * Subcommands live in their own modules and are loaded only when asked for (a `check` run never
  * pays for the load generator's code, and the reverse).
  */
+import { LOADTEST_USAGE, runLoadtestCli } from '../core/loadtest/loadtestCli';
 import { runCheckCli } from './checkCli';
 
 /** A subcommand: its arguments after the name, where to print; resolves to the exit code. */
@@ -22,7 +23,10 @@ const SUBCOMMANDS: Record<string, SubcommandEntry> = {
     run: runCheckCli,
     usage: 'check URL [--grpc HOST:PORT] [--model NAME] [--header K:V] [--json] [--markdown]   Open Inference Protocol compliance check',
   },
-  // `loadtest` is wired in here once src/core/loadtest/loadtestCli.ts exports runLoadtestCli.
+  loadtest: {
+    run: runLoadtestCli,
+    usage: `${LOADTEST_USAGE}   load test of a served model`,
+  },
 };
 
 export function usage(): string {
