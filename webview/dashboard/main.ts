@@ -243,6 +243,7 @@ channel.on({
   loadStarted: (m) => {
     loadPoints = [...m.progress];
     replaceChildren(summaryBox);
+    progressText.className = '';
     progressText.textContent = `Starting: ${m.form.concurrency} concurrent, ${m.form.durationS} s, ${PROTOCOL_NAMES[m.form.protocol]} → ${m.target}`;
     setRunning(true);
     renderLoad();
