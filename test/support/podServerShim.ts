@@ -14,19 +14,39 @@ export interface PodServerShim {
   close(): Promise<void>;
 }
 
-export async function startPodServerShim(upstream: string): Promise<PodServerShim> {
+/**
+ * `pod`: the pod's server URL, or a function that "starts the pod" for a service name when the fake
+ * first loads it (storage-initializer, then the image's ENTRYPOINT) and resolves with its URL.
+ */
+export async function startPodServerShim(pod: string | ((name: string) => Promise<string>)): Promise<PodServerShim> {
+  let upstream = typeof pod === 'string' ? pod : undefined;
+  // One pod per service name: a second load (a restart, a new revision of the same artifact) reuses it.
+  const started = new Map<string, Promise<string>>();
+  const podFor = (name: string): Promise<string> => {
+    if (typeof pod === 'string') return Promise.resolve(pod);
+    if (!started.has(name)) started.set(name, pod(name));
+    return started.get(name)!;
+  };
   const server = http.createServer((req, res) => {
     const m = /^\/v2\/repository\/models\/([^/]+)\/(load|unload)$/.exec(req.url ?? '');
     if (req.method === 'POST' && m) {
       req.resume();
       const name = decodeURIComponent(m[1]!);
       if (m[2] === 'unload') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      void waitServed(upstream, name).then((answer) => {
+      void (async () => {
+        try {
+          upstream = await podFor(name);
+          return await waitServed(upstream, name);
+        } catch (err) {
+          return { ok: false as const, message: `the pod did not start: ${(err as Error).message}` };
+        }
+      })().then((answer) => {
         res.writeHead(answer.ok ? 200 : 400, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer.ok ? { name, version: answer.version, state: 'READY' } : { error: answer.message }));
       });
       return;
     }
+    if (!upstream) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('no pod yet');
     const target = new URL(req.url ?? '/', upstream);
     const up = http.request(target, { method: req.method, headers: req.headers }, (ur) => {
       res.writeHead(ur.statusCode ?? 502, ur.headers);
