@@ -11,7 +11,7 @@
 // Env: MODELDECK_EDITOR_VSIX=<file> use that VSIX (no build/package); MODELDECK_EDITOR_ONLY=ui|suite;
 //      MODELDECK_EDITOR_KEEP=1 keep the temp dirs; MODELDECK_EDITOR_GREP=<mocha grep>;
 //      MODELDECK_EDITOR_CACHE=<dir> where the one-time install lives;
-//      MODELDECK_EDITOR_FLOWS=kserve,walkthrough run only these UI flows (ui, panels, scripts, kserve,
+//      MODELDECK_EDITOR_FLOWS=kserve,walkthrough run only these UI flows (ui, panels, scripts, kserve, kserveScripts,
 //      registry, inferenceLog, chat, dashboard, walkthrough, restricted; default all).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ import { runChatFlow } from './chatFlow';
 import { runDashboardFlow } from './dashboardFlow';
 import { runInferenceLogFlow } from './inferenceLogFlow';
 import { runKServeFlow } from './kserveFlow';
+import { runKServeScriptsFlow } from './kserveScriptsFlow';
 import { runPanelsFlow } from './panelsFlow';
 import { runRegistryFlow } from './registryFlow';
 import { runRestrictedFlow } from './restrictedFlow';
@@ -47,7 +48,7 @@ const screenshotsDir = join(__dirname, 'screenshots');
 const only = process.env.MODELDECK_EDITOR_ONLY;
 const keep = process.env.MODELDECK_EDITOR_KEEP === '1';
 /** The UI flows to run (MODELDECK_EDITOR_FLOWS, comma-separated); all when unset. */
-const FLOWS = ['ui', 'panels', 'scripts', 'kserve', 'registry', 'inferenceLog', 'chat', 'dashboard', 'walkthrough', 'restricted'] as const;
+const FLOWS = ['ui', 'panels', 'scripts', 'kserve', 'kserveScripts', 'registry', 'inferenceLog', 'chat', 'dashboard', 'walkthrough', 'restricted'] as const;
 const chosenFlows = (process.env.MODELDECK_EDITOR_FLOWS ?? '').split(',').map((f) => f.trim()).filter(Boolean);
 for (const f of chosenFlows) if (!(FLOWS as readonly string[]).includes(f)) throw new Error(`MODELDECK_EDITOR_FLOWS: unknown flow "${f}" (known: ${FLOWS.join(', ')})`);
 const wants = (flow: (typeof FLOWS)[number]): boolean => chosenFlows.length === 0 || chosenFlows.includes(flow);
@@ -176,7 +177,8 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
   await timed('install the VSIX into code-server', () => installVsix(tools, dirs, vsix));
   let server: RunningCodeServer | undefined;
   try {
-    server = await timed('start code-server (UI)', () => startCodeServer({ tools, dirs, folder: workspace }));
+    // s3rver's fixed key (the KServe scripts flow uploads through the AWS SDK's default credential chain).
+    server = await timed('start code-server (UI)', () => startCodeServer({ tools, dirs, folder: workspace, env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } }));
     const { page } = await newPage(browser);
     const steps = wants('ui')
       ? await timed('UI flow', () => runUiFlow({ page, serverUrl: server!.url, workspace, extensionsDir: dirs.extensionsDir, screenshots: shots }))
@@ -190,6 +192,8 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
         ['scripts', 'scripts flow', () => runScriptsFlow({ page, workspace, screenshots: shots })],
         // KServe against the fake cluster, on the same workbench.
         ['kserve', 'KServe flow', () => runKServeFlow({ page, workspace, screenshots: shots })],
+        // A Python predictor script to KServe: artifact, upload to s3rver, image commands, Ready, predictions.
+        ['kserveScripts', 'KServe scripts flow', () => runKServeScriptsFlow({ page, workspace, screenshots: shots })],
         // Registering a version from the Explorer and deploying the best one (changes digits only).
         ['registry', 'registry flow', () => runRegistryFlow({ page, workspace, screenshots: shots })],
         // A deployment with a file sink, three predictions, the Inference Log and its Replay.
