@@ -110,6 +110,15 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
     return { pool, info };
   }
 
+  /**
+   * While the main-thread lane is on, it is the capacity the batcher waits for: one inline run at a
+   * time, so with batching on, requests arriving during a run are merged into the next one.
+   */
+  override get idleWorkers(): number {
+    if (this.inline && this.policy) return this.inlineRunning.size === 0 ? Math.max(1, super.idleWorkers) : 0;
+    return super.idleWorkers;
+  }
+
   /** Runs one inference: on the main thread when the policy says it is tiny, else on the next free worker. */
   async run(inputs: WireTensor[], outputNames: string[]): Promise<RunResult> {
     const rows = inputs[0]?.shape[0] ?? 1;
@@ -124,6 +133,7 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
         return { outputs: r.outputs, computeMs: r.computeMs, queueMs: 0 };
       } finally {
         this.inlineRunning.delete(running);
+        this.onCapacity?.();
       }
     }
     const r = await this.runJob({ inputs, outputNames });

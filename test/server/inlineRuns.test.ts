@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { postJson } from '../support/http';
+import { getJson, postJson } from '../support/http';
 import { SERVER_BUNDLE, startServerProcess, type LogLine, type ServerProcess } from '../support/serverProcess';
 import { EXAMPLE_REGISTRY } from '../support/registryCopy';
 
@@ -94,6 +94,36 @@ describe('tiny runs on the main thread (--inline-runs auto, the default)', () =>
       assert.equal(res.status, 200, JSON.stringify(res.body));
     }
     assert.equal(server.logs.filter(isInlineLine('digits-cnn')).length, 0);
+  });
+});
+
+describe('batching on with tiny runs on the main thread', () => {
+  let server: ServerProcess;
+  let expected: number[];
+  before(async () => {
+    expected = await expectedProbabilities();
+    server = await startServerProcess(['--registry', EXAMPLE_REGISTRY, '--batching', '--max-latency-ms', '5']);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('still merges concurrent requests into one run (the main-thread lane is the capacity the batcher waits for)', async () => {
+    for (let i = 0; i < 40 && !server.logs.some(isInlineLine('iris')); i++) assert.equal((await predict(server.url, 'iris')).status, 200);
+    await server.waitForLog(isInlineLine('iris'), 10_000);
+    const statsOf = async (): Promise<{ inference_count: number; execution_count: number }> =>
+      (await getJson(`${server.url}/v2/models/iris/stats`)).body.model_stats.find((m: { version: string }) => m.version === '2');
+    const before = await statsOf();
+    const results = await Promise.all(Array.from({ length: 64 }, () => predict(server.url, 'iris')));
+    for (const res of results) {
+      assert.equal(res.status, 200);
+      assertClose(probabilitiesOf(res), expected);
+    }
+    const after = await statsOf();
+    const requests = after.inference_count - before.inference_count;
+    const runs = after.execution_count - before.execution_count;
+    assert.equal(requests, 64);
+    assert.ok(runs < requests / 2, `64 concurrent requests took ${runs} runs: they were not merged`);
   });
 });
 
