@@ -221,7 +221,14 @@ function renderSummary(s: LoadSummary): void {
   const save = s.saved
     ? h('div', { attrs: { 'data-key': 'lt-saved' } }, 'Saved: ', h('a', { attrs: { href: '#' }, on: { click: (e) => (e.preventDefault(), channel.post({ type: 'openSaved', file: s.saved!.markdown })) } }, s.saved.markdown), ' and .json')
     : h('vscode-button', { attrs: { icon: 'save', 'data-action': 'save-run' }, on: { click: () => channel.post({ type: 'saveRun' }) } }, 'Save (JSON + Markdown)');
-  replaceChildren(summaryBox, h('h3', null, 'Summary'), summaryTable(s.record), s.comparison ? comparisonTable(s.comparison) : h('p', { class: 'muted' }, 'No earlier saved run of this deployment to compare with.'), save);
+  const compare = h('vscode-button', { attrs: { secondary: true, icon: 'diff', 'data-action': 'compare-with' }, on: { click: () => channel.post({ type: 'compareWith' }) } }, 'Compare with…');
+  replaceChildren(
+    summaryBox,
+    h('h3', null, 'Summary'),
+    summaryTable(s.record),
+    s.comparison ? comparisonTable(s.comparison) : h('p', { class: 'muted' }, 'No earlier saved run of this deployment to compare with.'),
+    h('div', { class: 'toolbar' }, save, compare),
+  );
   if (loadPoints.length === 0 && r.timeline.length > 0) {
     // A page that reloaded after the run: draw the saved per-second timeline.
     ltRpsChart.setData(r.timeline.map((t) => t.t), [r.timeline.map((t) => t.rps), r.timeline.map((t) => t.errors)], 'Load test throughput per second');

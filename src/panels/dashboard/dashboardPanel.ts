@@ -78,6 +78,7 @@ export class DashboardPanel extends PanelHost {
           pickRequestFile: () => this.pickRequestFile(),
           useExample: () => this.useExample(),
           openSaved: (m) => vscode.window.showTextDocument(vscode.Uri.file(m.file), { preview: false, viewColumn: vscode.ViewColumn.Beside }),
+          compareWith: () => this.compareWith(),
         },
         (err) => deps.output.error(`dashboard: ${(err as Error).stack ?? String(err)}`),
       ),
@@ -230,6 +231,27 @@ export class DashboardPanel extends PanelHost {
     }
     this.request = { kind: 'file', text, description: vscode.workspace.asRelativePath(file), preview: preview(text) };
     this.channel.post({ type: 'request', request: info(this.request) });
+  }
+
+  /** "Compare with…": any saved run of this deployment, picked by time and figures. */
+  private async compareWith(): Promise<void> {
+    const runs = await this.session.savedRuns();
+    if (runs.length === 0) {
+      void vscode.window.showInformationMessage(`No saved load test of ${this.source.name} to compare with: Save a run first.`);
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({
+        label: r.startedAt,
+        description: `${r.result.throughputRps.toFixed(1)} req/s · p99 ${r.result.latency?.p99Ms.toFixed(2) ?? '–'} ms`,
+        detail: `${r.protocol}, concurrency ${r.concurrency}, ${r.durationS} s${r.ratePerS ? `, ${r.ratePerS} req/s` : ''}`,
+        r,
+      })),
+      { title: `Compare the last load test of ${this.source.name} with…`, placeHolder: 'A saved run' },
+    );
+    if (!pick) return;
+    const summary = this.session.compareWith(pick.r);
+    if (summary) this.channel.post({ type: 'loadDone', summary });
   }
 
   private async save(): Promise<void> {

@@ -105,8 +105,25 @@ export class LoadTestSession {
     if (last.saved) return last;
     const folder = this.workspaceFolder();
     if (!folder) throw new Error('open a folder first: load tests are saved in its .modeldeck/loadtests');
-    const earlier = await this.latestSaved(last.record.startedAt);
+    // The Markdown compares with the run the page shows the comparison with (Compare with… may have picked an older one).
+    const shown = last.comparison?.earlier;
+    const earlier = (shown ? (await this.savedRuns()).find((r) => r.startedAt === shown) : undefined) ?? (await this.latestSaved(last.record.startedAt));
     last.saved = await saveRun(folder, last.record, earlier);
+    return last;
+  }
+
+  /** Saved runs of this deployment other than the last one, newest first (for "Compare with…"). */
+  async savedRuns(): Promise<LoadTestRecord[]> {
+    const folder = this.workspaceFolder();
+    if (!folder) return [];
+    return (await listRuns(folder, this.deploymentKey)).map((r) => r.record).filter((r) => r.startedAt !== this.last?.record.startedAt);
+  }
+
+  /** Compares the last run with `earlier` instead (the summary the page shows). */
+  compareWith(earlier: LoadTestRecord): LoadSummary | undefined {
+    const last = this.last;
+    if (!last) return undefined;
+    last.comparison = { earlier: earlier.startedAt, rows: compareRuns(earlier, last.record), notes: comparabilityNotes(earlier, last.record) };
     return last;
   }
 

@@ -73,7 +73,9 @@ export type DashboardFromPage =
   | { type: 'saveRun' }
   | { type: 'pickRequestFile' }
   | { type: 'useExample' }
-  | { type: 'openSaved'; file: string };
+  | { type: 'openSaved'; file: string }
+  /** Pick another saved run of this deployment to compare the last run with. */
+  | { type: 'compareWith' };
 
 /** UI state the page keeps with setState; the serializer reads `deployment` (the key) to reopen the panel. */
 export interface DashboardPageState {
