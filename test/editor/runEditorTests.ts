@@ -12,7 +12,7 @@
 //      MODELDECK_EDITOR_KEEP=1 keep the temp dirs; MODELDECK_EDITOR_GREP=<mocha grep>;
 //      MODELDECK_EDITOR_CACHE=<dir> where the one-time install lives;
 //      MODELDECK_EDITOR_FLOWS=kserve,walkthrough run only these UI flows (ui, panels, scripts, kserve, kserveScripts,
-//      registry, inferenceLog, chat, dashboard, walkthrough, restricted; default all).
+//      registry, inferenceLog, chat, dashboard, modelView, walkthrough, restricted; default all).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,7 @@ import { runDashboardFlow } from './dashboardFlow';
 import { runInferenceLogFlow } from './inferenceLogFlow';
 import { runKServeFlow } from './kserveFlow';
 import { runKServeScriptsFlow } from './kserveScriptsFlow';
+import { runModelViewFlow } from './modelViewFlow';
 import { runPanelsFlow } from './panelsFlow';
 import { runRegistryFlow } from './registryFlow';
 import { runRestrictedFlow } from './restrictedFlow';
@@ -48,7 +49,7 @@ const screenshotsDir = join(__dirname, 'screenshots');
 const only = process.env.MODELDECK_EDITOR_ONLY;
 const keep = process.env.MODELDECK_EDITOR_KEEP === '1';
 /** The UI flows to run (MODELDECK_EDITOR_FLOWS, comma-separated); all when unset. */
-const FLOWS = ['ui', 'panels', 'scripts', 'kserve', 'kserveScripts', 'registry', 'inferenceLog', 'chat', 'dashboard', 'walkthrough', 'restricted'] as const;
+const FLOWS = ['ui', 'panels', 'scripts', 'kserve', 'kserveScripts', 'registry', 'inferenceLog', 'chat', 'dashboard', 'modelView', 'walkthrough', 'restricted'] as const;
 const chosenFlows = (process.env.MODELDECK_EDITOR_FLOWS ?? '').split(',').map((f) => f.trim()).filter(Boolean);
 for (const f of chosenFlows) if (!(FLOWS as readonly string[]).includes(f)) throw new Error(`MODELDECK_EDITOR_FLOWS: unknown flow "${f}" (known: ${FLOWS.join(', ')})`);
 const wants = (flow: (typeof FLOWS)[number]): boolean => chosenFlows.length === 0 || chosenFlows.includes(flow);
@@ -202,6 +203,8 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
         ['dashboard', 'dashboard flow', () => runDashboardFlow({ page, workspace, screenshots: shots })],
         // The Chat tab on the example's stand-in LLM (tiny-chat): a streamed answer, its numbers, Stop.
         ['chat', 'chat flow', () => runChatFlow({ page, workspace, screenshots: shots })],
+        // An .onnx file in the model view, Serve from it, the compliance report of that deployment.
+        ['modelView', 'model view flow', () => runModelViewFlow({ page, workspace, screenshots: shots })],
         // Last: the walkthrough's first step opens another folder in this window.
         ['walkthrough', 'walkthrough flow', () => runWalkthroughFlow({ page, root, examples: join(repoRoot, 'examples'), screenshots: shots })],
       ];
