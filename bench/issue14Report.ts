@@ -88,6 +88,30 @@ function abCells(report: BenchReport, key: string): { model: ModelKey; protocol:
   return cells;
 }
 
+/** The profiles behind the changes (same run): main-thread µs per request, by bucket and hottest function. */
+function profilesSection(report: BenchReport): string[] {
+  const ps = report.profiles ?? [];
+  if (ps.length === 0) return [];
+  const out = [
+    '### Profiles behind the changes (V8 `--cpu-prof` of each server\'s main thread, c=16, same run; bench/profileServers.ts)\n',
+    'Each server was profiled alone under the same load; the profiler slows it, so compare these throughputs with each other only. "main µs/req" is the sampled non-idle main-thread time per request (wall-clock samples: time the thread was descheduled inside a call counts against that call).\n',
+    '| profile | system | setting | infer/s (profiled) | main µs/req | main thread % | process % | top buckets (µs/req) |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const p of ps) {
+    out.push(
+      `| ${p.model} ${PROTOCOL_NAME[p.protocol]} | ${p.system === 'modeldeck' ? 'ModelDeck' : p.protocol === 'grpc' ? 'naive gRPC peer' : 'naive express peer'} | ${p.args.length ? `\`${p.args.join(' ')}\`` : 'default'} | ${perSec(p.inferPerSec)} | ${f(p.mainBusyUsPerRequest, 0)} | ${f(p.mainThreadCpuPct, 0)} | ${f(p.processCpuPct, 0)} | ${p.buckets.slice(0, 4).map((b) => `${b.name.replace(/ \(.*\)$/, '')} ${f(b.usPerRequest, 0)}`).join('; ')} |`,
+    );
+  }
+  out.push('');
+  for (const p of ps) {
+    out.push(`<details><summary>${p.label}: hottest functions (self time, µs per request)</summary>\n`);
+    out.push(p.top.map((t) => `- ${f(t.usPerRequest, 1)} µs ${t.fn.replace(/\|/g, '\\|')}`).join('\n'));
+    out.push(`\nProfile: \`${p.file}\`\n</details>\n`);
+  }
+  return out;
+}
+
 /** One table per experiment; A = the default server, B = the one change. */
 function abTables(report: BenchReport): string[] {
   const rounds = Math.max(0, ...(report.ab ?? []).map((r) => r.round));
@@ -252,6 +276,7 @@ export function issue14Section(report: BenchReport): string | undefined {
     '',
   ];
   out.push(...grpcTable(report));
+  out.push(...profilesSection(report));
   out.push(...abTables(report));
   out.push(...batchingTable(report));
   out.push(...scalingSection(report));

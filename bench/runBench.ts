@@ -50,6 +50,7 @@ import {
 } from './config';
 import { extraRows, modelDeckRows, naiveGrpcRows, naivePeerRows, type ModelRun } from './phases';
 import { abRows } from './abPhase';
+import { profilePhase } from './profileServers';
 import { killAll, quietStats } from './processes';
 import { writeReports } from './report';
 import { runFloor } from './rows';
@@ -191,6 +192,12 @@ async function main(): Promise<void> {
     // 5. Issue 14: the naive gRPC peer, and A/B experiments on ModelDeck's defaults.
     await naiveGrpcRows(run, channelsFor);
     await abRows(run, channelsFor);
+  }
+
+  // 6. Issue 14: the profiles behind its changes (main thread per request), after the rows.
+  if (PHASES.has('onnx')) {
+    const registries = Object.fromEntries(models.filter((m) => m.key === 'tiny' || m.key === 'ocr').map((m) => [m.key, path.join(TMP, `registry-${m.key}`)]));
+    report.profiles = await profilePhase(registries, QUICK ? 1 : 4);
   }
 
   // Ratios: to the floor (same model) and to the naive peer (same model and concurrency).

@@ -138,6 +138,8 @@ export interface BenchReport {
   whatIf: (Row & { config: string })[];
   /** Issue 14: the naive grpc-js peer (bench/naiveGrpcPeer.ts), gRPC raw contents, per model and c. */
   naiveGrpc?: Row[];
+  /** Issue 14: CPU profiles behind its changes (bench/profileServers.ts), same run. */
+  profiles?: ProfileRecord[];
   /** Issue 14: A/B experiments on ModelDeck's defaults (bench/abPhase.ts): A = default, B = one setting changed; interleaved rounds. */
   ab?: (Row & { experiment: string; config: string; round: number })[];
   rows: Row[];
@@ -263,4 +265,27 @@ export interface LoggerReport {
   profiles: LoggerProfile[];
   events: LogEvent[];
   notes: string[];
+}
+
+/** One profiled server under load: its main thread's time per request, by bucket and hottest function. */
+export interface ProfileRecord {
+  label: string;
+  system: 'modeldeck' | 'naive';
+  model: ModelKey;
+  protocol: Protocol;
+  concurrency: number;
+  /** Extra ModelDeck flags (the changed setting). */
+  args: string[];
+  /** Throughput while profiled (the profiler slows the server: compare profiles with each other only). */
+  inferPerSec: number;
+  p50Ms: number;
+  processCpuPct?: number;
+  mainThreadCpuPct?: number;
+  loadgenCpuPct: number;
+  /** Sampled main-thread time that was not idle, per request, µs. */
+  mainBusyUsPerRequest: number;
+  buckets: { name: string; usPerRequest: number }[];
+  top: { fn: string; usPerRequest: number }[];
+  /** The main thread's .cpuprofile, relative to the repository. */
+  file: string;
 }
