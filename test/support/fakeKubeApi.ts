@@ -12,6 +12,7 @@
  *   label → 403 from "KServe's admission webhook".
  * - Pods: LIST and WATCH (labelSelector), log (`?container=&follow=&tailLines=`) streamed while the
  *   container runs, ending when it stops or the pod goes.
+ *   With `claims`: POST and DELETE too, and exec over WebSocket (fakePodExec.ts says what that covers).
  * - Events: LIST with fieldSelector involvedObject.name/kind.
  * - Watches: chunked JSON lines; `resourceVersion` resumes after that version from a bounded
  *   history (older → an ERROR event with 410 Gone, as the API server does after compaction), no
@@ -37,6 +38,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { inferenceServiceProblems } from './kserveCrd';
 import { KServeControllerSim } from './fakeKserveController';
 import type { ControllerTimings } from './fakeKserveController';
+import { attachExec, createPod } from './fakePodExec';
 import { deepEqual, managedFieldsOf, recordUpdate, serverSideApply, showPath } from './fakeServerSideApply';
 import type { Ownership } from './fakeServerSideApply';
 
@@ -58,6 +60,11 @@ export interface FakeKubeOptions {
   domain?: string;
   /** Controller timings (all small by default). */
   timings?: Partial<ControllerTimings>;
+  /**
+   * PersistentVolumeClaims that exist, by name → the host folder standing for its volume. With it,
+   * pods can be created and deleted and exec'd into (fakePodExec.ts, which lists what that covers).
+   */
+  claims?: Record<string, string>;
   /**
    * KServe's Hugging Face runtime, played by the ModelDeck server with this LLM predictor script
    * (absolute path; a stand-in model answering the same /openai/v1 routes): what an InferenceService
@@ -130,6 +137,7 @@ export class FakeKubeApi {
     api.server = http.createServer((req, res) => {
       api.handle(req, res).catch((err: unknown) => api.status(res, 500, 'InternalError', String((err as Error)?.stack ?? err)));
     });
+    if (opts.claims) attachExec(api, api.server, opts.claims);
     await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
     await api.controller.start();
     return api;
@@ -341,6 +349,20 @@ export class FakeKubeApi {
       return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported on ${url.pathname}`);
     }
     m = PODS_PREFIX.exec(url.pathname);
+    if (m && this.opts.claims && !m[3] && (req.method === 'POST' || req.method === 'DELETE')) {
+      const [, namespace, pod] = m as unknown as [string, string, string | undefined];
+      if (!this.namespaces.has(namespace)) return this.status(res, 404, 'NotFound', `namespaces "${namespace}" not found`);
+      if (req.method === 'POST' && !pod) {
+        const created = createPod(this, namespace, JSON.parse(body || '{}'), this.opts.claims);
+        return this.json(res, created.code, created.obj);
+      }
+      if (req.method === 'DELETE' && pod) {
+        const found = this.getPod(namespace, pod);
+        if (!found) return this.status(res, 404, 'NotFound', `pods "${pod}" not found`);
+        this.deletePod(namespace, pod);
+        return this.json(res, 200, found);
+      }
+    }
     if (m && req.method === 'GET') {
       const [, namespace, pod, log] = m as unknown as [string, string, string | undefined, string | undefined];
       if (!this.namespaces.has(namespace)) return this.status(res, 404, 'NotFound', `namespaces "${namespace}" not found`);

@@ -19,6 +19,7 @@ export const PVC_MOUNT = '/pvc';
 /** Default image of the upload pod: it needs sh, tar, find, cat, rm. */
 export const PVC_UPLOAD_IMAGE = 'busybox:1.36';
 const CONTAINER = 'upload';
+const NO_STATUS = 'the exec stream closed without a status';
 
 /** The upload pod for a claim. */
 export function uploadPodManifest(claim: string, namespace: string, image = PVC_UPLOAD_IMAGE): V1Pod {
@@ -72,6 +73,14 @@ export class PvcStorage implements RemoteArtifactStorage {
 
   async write(files: readonly UploadFile[], onFile: (file: UploadFile) => void): Promise<void> {
     const r = await this.exec(['sh', '-c', `mkdir -p ${shellQuote(this.dir)} && tar xf - -C ${shellQuote(this.dir)}`], tarStream(files, (e) => onFile(e as UploadFile)), true);
+    // API servers before v5.channel.k8s.io cannot be told that stdin ended: the client library closes
+    // the socket instead, so no status arrives. Then what is there says whether tar got everything.
+    if (!r.ok && r.message === NO_STATUS) {
+      const there = new Set(await this.list());
+      const missing = files.filter((f) => !there.has(f.path)).map((f) => f.path);
+      if (missing.length === 0) return;
+      throw new ArtifactError('storage', `writing to ${this.uri} did not finish: missing ${missing.join(', ')}`);
+    }
     if (!r.ok) throw new ArtifactError('storage', `writing to ${this.uri} failed in the upload pod: ${r.stderr.trim() || r.message}`);
   }
 
@@ -131,7 +140,7 @@ export class PvcStorage implements RemoteArtifactStorage {
     const result = await new Promise<{ ok: boolean; message: string }>((resolve, reject) => {
       new Exec(this.kube.kc)
         .exec(this.kube.namespace, pod, CONTAINER, command, collect((s) => (stdout += s)), collect((s) => (stderr += s)), stdin ?? null, false, (status: V1Status) => resolve({ ok: status.status === 'Success', message: status.message ?? '' }))
-        .then((ws) => ws.on('close', () => resolve({ ok: false, message: 'the exec stream closed without a status' })))
+        .then((ws) => ws.on('close', () => resolve({ ok: false, message: NO_STATUS })))
         .catch((err: unknown) => reject(new ArtifactError('storage', `exec in the upload pod for ${this.uri} failed: ${(err as Error).message}`, { cause: err })));
     });
     if (!result.ok && !allowFailure) throw new ArtifactError('storage', `${command[0]} in the upload pod for ${this.uri} failed: ${stderr.trim() || result.message}`);
