@@ -1,8 +1,8 @@
 /**
  * The pieces of pvc:// upload that run without a cluster: the ustar stream `tar xf -` reads in the
  * pod (checked with the system's tar), the upload pod's manifest, shell quoting; and the plan text
- * the deployment form shows for a script deployment. The exec itself (WebSocket to the API server)
- * needs a real API server: the fake one (test/support/fakeKubeApi.ts) implements no pod create/exec.
+ * the deployment form shows for a script deployment. The upload through the pod and exec is
+ * test/server/pvcUpload.test.ts (against the fake API with claims).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
