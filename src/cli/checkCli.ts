@@ -1,5 +1,5 @@
 /**
- * `modeldeck check URL [--grpc HOST:PORT] [--model NAME] [--header K:V]… [--request FILE] [--json | --markdown]`:
+ * `modeldeck check URL [--grpc HOST:PORT [--authority HOST]] [--model NAME] [--header K:V]… [--request FILE] [--json | --markdown]`:
  * the compliance check from a terminal. Prints one line per check (or the report as JSON or
  * Markdown); exit code 0 when nothing failed, 1 when a check failed, 2 for a usage error.
  */
@@ -33,6 +33,7 @@ export function parseCheckArgs(args: string[]): CheckArgs {
       return v;
     };
     if (a === '--grpc') target.grpc = value().replace(/^grpc:\/\//, '');
+    else if (a === '--authority') target.grpcAuthority = value();
     else if (a === '--model') target.model = value();
     else if (a === '--header') {
       const h = value();
@@ -70,7 +71,7 @@ export async function runCheckCli(args: string[], out: NodeJS.WritableStream): P
     parsed = parseCheckArgs(args);
   } catch (e) {
     if (e instanceof UsageError) {
-      out.write(`modeldeck check: ${e.message}\nusage: modeldeck check URL [--grpc HOST:PORT] [--model NAME] [--header NAME:VALUE]… [--request FILE] [--json | --markdown]\n`);
+      out.write(`modeldeck check: ${e.message}\nusage: modeldeck check URL [--grpc HOST:PORT [--authority HOST]] [--model NAME] [--header NAME:VALUE]… [--request FILE] [--json | --markdown]\n`);
       return 2;
     }
     throw e;

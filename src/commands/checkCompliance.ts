@@ -28,14 +28,38 @@ async function targetOf(ctx: CommandContext, arg: unknown): Promise<{ target: Co
   const node = arg as DeploymentsNode | undefined;
   if (typeof arg === 'string') return localTarget(ctx, arg);
   if (node?.kind === 'deployment') return localTarget(ctx, node.name);
+  const remoteNode = arg as { kind?: string; name?: string } | undefined;
+  if (remoteNode?.kind === 'remote' && remoteNode.name) return remoteTarget(ctx, remoteNode.name);
   const running = ctx.deployments.list().filter((d) => d.state === 'running');
+  const ready = ctx.kserve.remoteState.kind === 'ok' ? ctx.kserve.remoteState.items.filter((s) => s.state === 'Ready') : [];
   const OTHER = '$(globe) Another endpoint…';
-  const pick = await vscode.window.showQuickPick([...running.map((d) => ({ label: d.name, description: `local · ${d.model}`, name: d.name })), { label: OTHER, description: 'any Open Inference Protocol server', name: '' }], {
-    title: 'Endpoint to check',
-  });
+  const pick = await vscode.window.showQuickPick(
+    [
+      ...running.map((d) => ({ label: d.name, description: `local · ${d.model}`, name: d.name, remote: false })),
+      ...ready.map((s) => ({ label: s.name, description: 'KServe · Ready', name: s.name, remote: true })),
+      { label: OTHER, description: 'any Open Inference Protocol server', name: '', remote: false },
+    ],
+    { title: 'Endpoint to check' },
+  );
   if (!pick) throw new CancelledError();
+  if (pick.remote) return remoteTarget(ctx, pick.name);
   if (pick.name) return localTarget(ctx, pick.name);
   return askTarget();
+}
+
+/** A Ready InferenceService, reached like the predict panel reaches it (ingress, Host, token, :authority). */
+async function remoteTarget(ctx: CommandContext, name: string): Promise<{ target: ComplianceTarget; label: string }> {
+  const { endpoint, context } = await ctx.kserve.endpointFor(name);
+  return {
+    target: {
+      url: endpoint.httpUrl,
+      model: name,
+      headers: endpoint.headers,
+      ...(endpoint.grpcAddress ? { grpc: endpoint.grpcAddress } : {}),
+      ...(endpoint.grpcAuthority ? { grpcAuthority: endpoint.grpcAuthority } : {}),
+    },
+    label: `${name} (KServe ${context})`,
+  };
 }
 
 function localTarget(ctx: CommandContext, name: string): { target: ComplianceTarget; label: string } {

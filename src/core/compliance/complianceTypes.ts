@@ -40,6 +40,8 @@ export interface ComplianceTarget {
   url: string;
   /** gRPC host:port; gRPC checks are skipped without it. */
   grpc?: string;
+  /** gRPC :authority to send (a KServe service behind an ingress is routed by it). */
+  grpcAuthority?: string;
   /** The model; when absent, the first ready model of the repository index. */
   model?: string;
   /** Sent with every request (Host, Authorization). */

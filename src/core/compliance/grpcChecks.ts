@@ -17,10 +17,13 @@ type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (er
 
 const SERVICE = 'inference.GRPCInferenceService';
 
-export async function grpcChecks(ctx: CheckContext, address: string, protoFile: string, state: CheckState, headers: Record<string, string> = {}): Promise<void> {
+export async function grpcChecks(ctx: CheckContext, address: string, protoFile: string, state: CheckState, headers: Record<string, string> = {}, authority?: string): Promise<void> {
   const def = protoLoader.loadSync(protoFile, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const Service = (grpc.loadPackageDefinition(def) as unknown as { inference: { GRPCInferenceService: grpc.ServiceClientConstructor } }).inference.GRPCInferenceService;
-  const client = new Service(address.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20 });
+  const client = new Service(address.replace(/^grpc:\/\//, ''), grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': 64 << 20,
+    ...(authority ? { 'grpc.default_authority': authority } : {}),
+  });
   const metadata = new grpc.Metadata();
   const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization');
   if (auth) metadata.set('authorization', auth[1]);

@@ -29,7 +29,7 @@ export async function runComplianceCheck(target: ComplianceTarget, opts: Complia
       await ctx.check('rest.example', 'The request to infer with', 'inference', () => ({ status: 'fail', detail: e instanceof Error ? e.message : String(e) }));
     }
   }
-  if (target.grpc) await grpcChecks(ctx, target.grpc, opts.protoFile, state, target.headers);
+  if (target.grpc) await grpcChecks(ctx, target.grpc, opts.protoFile, state, target.headers, target.grpcAuthority);
   else await ctx.skipped('grpc', 'gRPC checks', 'grpcHealth', 'no gRPC address given (--grpc HOST:PORT)');
   const counts: Record<CheckStatus, number> = { pass: 0, fail: 0, skipped: 0 };
   for (const r of ctx.results) counts[r.status]++;

@@ -29,7 +29,7 @@ export class CompliancePanel extends PanelHost {
 
   /** Opens (or reveals) the panel of this endpoint and runs the check; resolves with the report. */
   static show(deps: CompliancePanelDeps, target: ComplianceTarget, label: string): { panel: CompliancePanel; done: Promise<ComplianceReport | undefined> } {
-    const key = `${target.url} ${target.grpc ?? ''} ${target.model ?? ''}`;
+    const key = `${target.url} ${target.headers?.host ?? ''} ${target.grpc ?? ''} ${target.model ?? ''}`;
     let panel = CompliancePanel.open.get(key);
     if (panel) panel.panel.reveal();
     else {

@@ -1,0 +1,81 @@
+/**
+ * The compliance check against a KServe deployment, reached as the command reaches one from the
+ * Deployments view: through the fake cluster's ingress gateway with the service's Host header,
+ * a bearer token the gateway demands, and gRPC (h2c on the same port) routed by :authority. A real
+ * ModelDeck server answers behind it, so every check passes; without the token the gateway's 401s
+ * are reported check by check.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runComplianceCheck } from '../../src/core/compliance/runCompliance';
+import { parseDeployment } from '../../src/core/deployment/validateDeployment';
+import { buildInferenceService } from '../../src/core/kserve/inferenceServiceBuilder';
+import { KServeClient } from '../../src/core/kserve/kserveClient';
+import { remoteEndpoint } from '../../src/core/kserve/remoteEndpoint';
+import { ModelRegistry } from '../../src/core/registry/modelRegistry';
+import { FakeKubeApi } from '../support/fakeKubeApi';
+import { EXAMPLE_REGISTRY, tempRegistry } from '../support/registryCopy';
+import { startServerProcess, type ServerProcess } from '../support/serverProcess';
+
+const NS = 'ml-team';
+const NAME = 'iris-check';
+const TOKEN = 'inference-s3cret';
+const PROTO = path.join(__dirname, '../../server/protocols/grpc/proto/open_inference_grpc.proto');
+
+let registry: string;
+let server: ServerProcess;
+let fake: FakeKubeApi;
+let scratch: string;
+let url: string;
+let example: unknown;
+
+before(async () => {
+  registry = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris' }]);
+  server = await startServerProcess(['--registry', registry, '--model-control', 'explicit', '--any-host']);
+  fake = await FakeKubeApi.start({ modelServerUrl: server.url, modelServerGrpc: `127.0.0.1:${server.grpcPort}` });
+  fake.controller.inferenceToken = TOKEN; // the gateway demands a bearer token
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'modeldeck-kserve-check-'));
+  const kube = KServeClient.connect({ source: { env: { KUBECONFIG: fake.writeKubeconfig(scratch, { namespace: NS }) } } });
+  const iris2 = await new ModelRegistry(registry).getVersion('iris', 2);
+  example = iris2.metadata.input_example;
+  const spec = parseDeployment({ name: NAME, model: { name: 'iris', version: 2 }, servingTool: 'kserve', protocol: 'grpc', kserve: { namespace: NS, storageUri: 's3://models/iris/2' } });
+  await kube.apply(buildInferenceService(spec, { modelVersion: iris2 }));
+  const result = await kube.waitUntilReady(NAME, { timeoutMs: 20_000 });
+  assert.equal(result.ready, true, JSON.stringify(result));
+  url = (await kube.status(NAME)).url!;
+});
+
+after(async () => {
+  await fake?.close();
+  await server?.stop();
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  if (registry) fs.rmSync(registry, { recursive: true, force: true });
+});
+
+describe('compliance check of a KServe deployment through the ingress', () => {
+  it('with the Host header, the token and the gRPC :authority: every check passes', async () => {
+    const e = remoteEndpoint(url, { ingressUrl: fake.ingressUrl, grpc: true, token: TOKEN });
+    const r = await runComplianceCheck(
+      { url: e.httpUrl, model: NAME, headers: e.headers, example, ...(e.grpcAddress ? { grpc: e.grpcAddress } : {}), ...(e.grpcAuthority ? { grpcAuthority: e.grpcAuthority } : {}) },
+      { protoFile: PROTO },
+    );
+    assert.deepEqual(r.results.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.detail}`), []);
+    assert.ok(r.results.some((c) => c.id === 'grpc.infer.raw'));
+    // The example sent is the version's own input_example (two rows).
+    assert.match(r.results.find((c) => c.id === 'rest.infer.json')!.detail, /probabilities FP32 \[2,3\]/);
+  });
+
+  it('without the token: the gateway refuses, and each check says so', async () => {
+    const e = remoteEndpoint(url, { ingressUrl: fake.ingressUrl, grpc: true });
+    const r = await runComplianceCheck({ url: e.httpUrl, model: NAME, headers: e.headers, ...(e.grpcAddress ? { grpc: e.grpcAddress } : {}), ...(e.grpcAuthority ? { grpcAuthority: e.grpcAuthority } : {}) }, { protoFile: PROTO });
+    const live = r.results.find((c) => c.id === 'rest.health.live')!;
+    assert.equal(live.status, 'fail');
+    assert.match(live.detail, /answered 401/);
+    const grpcLive = r.results.find((c) => c.id === 'grpc.health.live')!;
+    assert.equal(grpcLive.status, 'fail');
+    assert.match(grpcLive.detail, /UNAUTHENTICATED/);
+  });
+});
