@@ -21,13 +21,39 @@ export interface InlineLimits {
 
 export const DEFAULT_INLINE_LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 5, windowMs: 20, warmupRuns: 16 };
 
-/** Weight of the newest sample in the moving averages. */
-const ALPHA = 0.1;
+/** Recent runs the estimates are the median of (a run preempted on a busy machine is an outlier, not the cost). */
+const WINDOW = 31;
+
+/** The median of the last WINDOW samples. */
+class RecentMedian {
+  private readonly samples: number[] = [];
+  private next = 0;
+
+  get count(): number {
+    return this.samples.length;
+  }
+
+  add(v: number): void {
+    if (this.samples.length < WINDOW) this.samples.push(v);
+    else this.samples[this.next] = v;
+    this.next = (this.next + 1) % WINDOW;
+  }
+
+  median(): number | undefined {
+    if (this.samples.length === 0) return undefined;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1];
+  }
+
+  clear(): void {
+    this.samples.length = 0;
+    this.next = 0;
+  }
+}
 
 export class InlinePolicy {
-  private workerPerRowMs: number | undefined;
-  private inlinePerRowMs: number | undefined;
-  private workerRuns = 0;
+  private readonly worker = new RecentMedian();
+  private readonly inline = new RecentMedian();
   private windowStart = -Infinity;
   private windowUsedMs = 0;
 
@@ -35,19 +61,17 @@ export class InlinePolicy {
 
   /** A run finished on a worker: `ms` inside session.run for `rows` rows. */
   observeWorker(rows: number, ms: number): void {
-    this.workerRuns++;
-    this.workerPerRowMs = ewma(this.workerPerRowMs, ms / Math.max(1, rows));
+    this.worker.add(ms / Math.max(1, rows));
   }
 
   /** A run finished on the main thread at `nowMs`: charged to the window's budget. */
   observeInline(rows: number, ms: number, nowMs: number): void {
-    this.inlinePerRowMs = ewma(this.inlinePerRowMs, ms / Math.max(1, rows));
+    this.inline.add(ms / Math.max(1, rows));
     // Runs grew too slow for the main thread: forget them and go back to what the workers measure
-    // (runs return inline only if those say so again).
-    if (this.inlinePerRowMs > this.limits.maxRunMs) {
-      this.inlinePerRowMs = undefined;
-      this.workerPerRowMs = undefined;
-      this.workerRuns = 0;
+    // (runs return inline only after enough new worker runs say so again).
+    if (this.inline.median()! > this.limits.maxRunMs) {
+      this.inline.clear();
+      this.worker.clear();
     }
     this.roll(nowMs);
     this.windowUsedMs += ms;
@@ -58,7 +82,7 @@ export class InlinePolicy {
    * worker runs were measured. Per-row cost from single-row runs overestimates batches: safe side.
    */
   estimateMs(rows: number): number | undefined {
-    const perRow = this.inlinePerRowMs ?? (this.workerRuns >= this.limits.warmupRuns ? this.workerPerRowMs : undefined);
+    const perRow = this.inline.median() ?? (this.worker.count >= this.limits.warmupRuns ? this.worker.median() : undefined);
     return perRow === undefined ? undefined : perRow * Math.max(1, rows);
   }
 
@@ -82,8 +106,4 @@ export class InlinePolicy {
       this.windowUsedMs = 0;
     }
   }
-}
-
-function ewma(prev: number | undefined, sample: number): number {
-  return prev === undefined ? sample : prev + ALPHA * (sample - prev);
 }

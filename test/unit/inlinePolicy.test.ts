@@ -25,6 +25,16 @@ describe('InlinePolicy', () => {
     assert.equal(p.wantsInline(1, 0), true);
   });
 
+  it('judges by the median of recent runs: runs preempted on a busy machine do not hide a tiny model', () => {
+    const p = new InlinePolicy(LIMITS);
+    for (let i = 0; i < 10; i++) p.observeWorker(1, i % 5 < 2 ? 6 : 0.02); // 40% of runs descheduled mid-run
+    assert.equal(p.eligible, true);
+    p.observeInline(1, 0.015, 0);
+    p.observeInline(1, 4, 1); // one preempted inline run does not end the lane
+    p.observeInline(1, 0.015, 2);
+    assert.equal(p.eligible, true);
+  });
+
   it('never takes a model whose runs are slower than maxRunMs', () => {
     const p = warmed(1.5);
     assert.equal(p.eligible, false);
