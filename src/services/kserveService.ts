@@ -22,6 +22,7 @@ import type { DeploymentService } from './deploymentService';
 import type { RegistryService } from './registryService';
 import { KServeDocuments } from '../logs/kserveDocuments';
 import { prepareArtifactDeployment } from './kserveArtifactDeploy';
+import { requireTrust } from './trust';
 
 /** The cluster and namespace KServe commands work in (remembered per workspace). */
 export interface KServeTarget {
@@ -324,6 +325,8 @@ export class KServeService extends Disposable {
   }
 
   private async prepareArtifact(name: string, spec: DeploymentSpec, client: KServeClient, confirm: boolean): Promise<Pick<InferenceServiceContext, 'artifact' | 'artifactImage'>> {
+    // It may run the deployment's Python (pip freeze) and sends workspace files to storage.
+    requireTrust('deploy scripts to KServe');
     const d = this.deployments.get(name)!;
     const entry = this.registry.find(spec.model.name);
     if (!entry) throw new UserFacingError(`model "${spec.model.name}" is not in the registry: its files go into ${name}'s artifact`);
