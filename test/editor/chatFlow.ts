@@ -6,7 +6,7 @@
 // tokens/s and usage; a follow-up question is stopped mid-answer with Stop; New conversation empties it.
 // Runs on the UI phase's workbench. One screenshot per step.
 import type { Frame, Page } from 'playwright-core';
-import { dismissNotifications, expandPane, paneRowsText, pollFor, runCommand, type Screenshots } from './lib/browser';
+import { dismissNotifications, expandPane, paneRowsText, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
 import { webviewFrame } from './lib/webview';
 import { runSteps, type FlowStep, type StepOutcome } from './lib/steps';
 
@@ -35,7 +35,10 @@ export async function runChatFlow(ctx: ChatFlowContext): Promise<StepOutcome[]> 
   const steps: FlowStep[] = [
     ['"Start Deployment" on tiny-chat (an LLM predictor script) in the Deployments view: it shows running', 'chat-started', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
-      await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click({ timeout: 60_000 });
+      // The ModelDeck side bar, unless an earlier flow left it open (clicking its icon again would close it).
+      if (!(await viewPane(page, 'Deployments').locator('.pane-header').first().isVisible().catch(() => false))) {
+        await page.locator('.part.activitybar .action-item a[aria-label^="ModelDeck"]').first().click({ timeout: 60_000 });
+      }
       const pane = await expandPane(page, 'Deployments');
       const row = pane.locator('.monaco-list-row', { hasText: `${NAME} ` }).first();
       await row.waitFor({ state: 'visible', timeout: 60_000 });
