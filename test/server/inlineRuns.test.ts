@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import * as http from 'node:http';
 import { getJson, postJson } from '../support/http';
 import { SERVER_BUNDLE, startServerProcess, type LogLine, type ServerProcess } from '../support/serverProcess';
 import { EXAMPLE_REGISTRY } from '../support/registryCopy';
@@ -113,8 +114,27 @@ describe('batching on with tiny runs on the main thread', () => {
     await server.waitForLog(isInlineLine('iris'), 10_000);
     const statsOf = async (): Promise<{ inference_count: number; execution_count: number }> =>
       (await getJson(`${server.url}/v2/models/iris/stats`)).body.model_stats.find((m: { version: string }) => m.version === '2');
+    // 64 keep-alive connections opened first, so the measured wave arrives together, as under load.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const text = JSON.stringify(body);
+    const wave = (): Promise<{ status: number; body: any }[]> =>
+      Promise.all(
+        Array.from({ length: 64 }, () =>
+          new Promise<{ status: number; body: any }>((resolve, reject) => {
+            const req = http.request(`${server.url}/v2/models/iris/infer`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
+              let data = '';
+              res.on('data', (d) => (data += d));
+              res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(data) }));
+            });
+            req.on('error', reject);
+            req.end(text);
+          }),
+        ),
+      );
+    await wave();
     const before = await statsOf();
-    const results = await Promise.all(Array.from({ length: 64 }, () => predict(server.url, 'iris')));
+    const results = await wave();
+    agent.destroy();
     for (const res of results) {
       assert.equal(res.status, 200);
       assertClose(probabilitiesOf(res), expected);
