@@ -134,7 +134,8 @@ function scriptDriver(opts: ScriptPoolOptions, streams: Map<number, StreamState>
         const state = streams.get(msg.id);
         if (state) {
           state.ended = true;
-          state.cancelled = msg.cancelled === true;
+          // Cancelled for the caller once it asked, even when the host finished before the cancel reached it.
+          if (msg.cancelled === true) state.cancelled = true;
         }
         return { id: msg.id, result: null, computeMs: msg.computeMs };
       }
