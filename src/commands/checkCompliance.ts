@@ -24,7 +24,7 @@ export async function checkCompliance(ctx: CommandContext, arg?: unknown): Promi
 }
 
 async function targetOf(ctx: CommandContext, arg: unknown): Promise<{ target: ComplianceTarget; label: string }> {
-  if (isTarget(arg)) return { target: arg, label: arg.model ?? new URL(arg.url).host };
+  if (isTarget(arg)) return { target: arg, label: typedLabel(arg) };
   const node = arg as DeploymentsNode | undefined;
   if (typeof arg === 'string') return localTarget(ctx, arg);
   if (node?.kind === 'deployment') return localTarget(ctx, node.name);
@@ -92,5 +92,10 @@ async function askTarget(): Promise<{ target: ComplianceTarget; label: string }>
   const model = await vscode.window.showInputBox({ title: 'Endpoint to check (3/3): model name (empty: the first ready model of the repository index)' });
   if (model === undefined) throw new CancelledError();
   const target: ComplianceTarget = { url: url.trim().replace(/\/+$/, ''), ...(grpc.trim() ? { grpc: grpc.trim().replace(/^grpc:\/\//, '') } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
-  return { target, label: target.model ?? new URL(target.url).host };
+  return { target, label: typedLabel(target) };
+}
+
+/** "iris @ 10.0.0.5:8080": the model and where it was checked. */
+function typedLabel(t: ComplianceTarget): string {
+  return `${t.model ?? 'first ready model'} @ ${new URL(t.url).host}`;
 }

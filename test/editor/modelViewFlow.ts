@@ -3,11 +3,13 @@
 // with its producer, inputs with the named batch dimension, operator histogram, parameter count
 // and model.json metrics; opening iris v2's file and pressing Serve starts the iris deployment;
 // "ModelDeck: Check Endpoint Compliance…" on it streams a report in which every check passes,
-// REST and gRPC, and a check opens to show what it sent and received.
+// REST and gRPC, and a check opens to show what it sent and received; an endpoint typed in (a
+// deliberately incomplete server from test/support/) gets each missing part as a failed check.
 // One screenshot per step. Assertions read what the user sees (webview DOM).
 import type { Frame, Page } from 'playwright-core';
 import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
-import { runSteps, type StepOutcome } from './lib/steps';
+import { runSteps, type FlowStep, type StepOutcome } from './lib/steps';
+import { startIncompleteOipServer, type IncompleteServer } from '../support/incompleteOipServer';
 import { webviewFrame } from './lib/webview';
 
 export interface ModelViewFlowContext {
@@ -39,7 +41,16 @@ export async function runModelViewFlow(ctx: ModelViewFlowContext): Promise<StepO
   let view: Frame | undefined;
   let report: Frame | undefined;
 
-  const steps: [string, string, () => Promise<void>][] = [
+  let incomplete: IncompleteServer | undefined;
+  const quickInput = page.locator('.quick-input-widget .quick-input-box input');
+  /** Answers one input box of a multi-step prompt, once its title shows `step`. */
+  const answer = async (step: string, value: string) => {
+    await pollFor(`the input box "${step}"`, 15_000, async () => ((await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')).includes(step) ? true : undefined));
+    await quickInput.fill(value);
+    await page.keyboard.press('Enter');
+  };
+
+  const steps: FlowStep[] = [
     ['opening models/digits-cnn/1/model.onnx shows the model view: producer, opsets, inputs with the named batch dimension, operators, parameters, metrics', 'model-view', async () => {
       await runCommand(page, 'View: Close All Editor Groups');
       await openFile(page, 'models/digits-cnn/1/model.onnx');
@@ -86,7 +97,28 @@ export async function runModelViewFlow(ctx: ModelViewFlowContext): Promise<StepO
       const sent = await report.locator('tr[data-check="rest.error.shape"] details pre').first().innerText();
       if (!sent.includes('"float_input"')) throw new Error(`the exchange shows "${sent.slice(0, 100)}"`);
     }],
+    ['"Another endpoint…": a deliberately incomplete server typed in gets each missing part as a failed check with its reason', 'compliance-report-incomplete', async () => {
+      incomplete = await startIncompleteOipServer();
+      await runCommand(page, 'ModelDeck: Check Endpoint Compliance…');
+      await pickQuickItem(page, 'Another endpoint');
+      await answer('1/3', incomplete.url);
+      await answer('2/3', '');
+      await answer('3/3', 'iris');
+      report = await webviewFrame(page, 'compliance.js', `iris @ ${new URL(incomplete.url).host}`, 30_000);
+      const counts = await pollFor('the finished report', 60_000, async () => {
+        const text = await report!.locator('[data-key="counts"]').innerText().catch(() => '');
+        return /in [\d.]+ s/.test(text) ? text : undefined;
+      });
+      if (!/9 failed/.test(counts) || !/3 skipped/.test(counts)) throw new Error(`the report reads "${counts}"`);
+      for (const [id, status] of [['rest.health.ready', 'fail'], ['rest.infer.binary', 'fail'], ['rest.v1.metadata', 'skipped'], ['rest.infer.json', 'pass']]) {
+        const got = await report.locator(`tr[data-check="${id}"]`).getAttribute('data-status');
+        if (got !== status) throw new Error(`${id} is ${got}, expected ${status}`);
+      }
+      await report.locator('vscode-button[data-action="failures"]').click();
+      await pollFor('failures only', 10_000, async () => ((await report!.locator('tr[data-check]').count()) === 9 ? true : undefined));
+    }, false],
     ['cleanup: the iris deployment stops', 'model-view-stopped', async () => {
+      await incomplete?.close();
       await runCommand(page, 'ModelDeck: Stop Deployment');
       await pickQuickItem(page, 'iris');
       const header = viewPane(page, 'Deployments').locator('.pane-header').first();
