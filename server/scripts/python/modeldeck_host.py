@@ -582,6 +582,7 @@ class Host(object):
         self._stream_lock = threading.Lock()
         self._stream = None  # (call id, asyncio task) of the running streaming call
         self._cancelled = set()  # cancels that arrived before their call started
+        self._last_started = 0  # id of the last streaming call started (ids only grow)
 
     def next_request(self):
         """The next request (None at EOF); raises what reading raised."""
@@ -624,8 +625,8 @@ class Host(object):
             running = self._stream
             if running is not None and (call_id is None or running[0] == call_id):
                 self.loop.call_soon_threadsafe(running[1].cancel)
-            elif call_id is not None:
-                self._cancelled.add(call_id)
+            elif isinstance(call_id, int) and call_id > self._last_started:
+                self._cancelled.add(call_id)  # its call is on its way (a cancel for an ended call is dropped)
 
     def stream(self, req):
         import asyncio
@@ -647,6 +648,8 @@ class Host(object):
         task = loop.create_task(self._run_stream(fn, args, call_id, method, t0))
         with self._stream_lock:
             self._stream = (call_id, task)
+            if isinstance(call_id, int):
+                self._last_started = max(self._last_started, call_id)
             if call_id in self._cancelled:
                 self._cancelled.discard(call_id)
                 task.cancel()
