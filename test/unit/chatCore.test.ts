@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chatAsCurl, chatAsOpenAIPython, chatBody, chatMessages, DEFAULT_CHAT_SETTINGS, parseChatSettings } from '../../src/core/chat/chatRequest';
 import { SseParser } from '../../src/core/chat/sseParser';
+import { replayText } from '../../src/core/inferenceLog/replayRequest';
 
 describe('SseParser', () => {
   it('gives each event once it is complete, whatever the byte boundaries', () => {
@@ -75,5 +76,13 @@ describe('chat requests', () => {
     assert.ok(!code.includes('s3cret'));
     const compiled = spawnSync('/usr/bin/python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: code, encoding: 'utf8' });
     assert.equal(compiled.status, 0, compiled.stderr);
+  });
+});
+
+describe('Inference Log replay of an OpenAI request', () => {
+  it('is refused with where to ask it instead (the request editor speaks V2/V1)', () => {
+    const r = replayText({ inferenceId: 'x', messageType: 'request', modelName: 'tiny-chat', modelVersion: 1, requestTimestamp: 0, protocol: 'openai', contentType: 'application/json', payload: { model: 'tiny-chat', messages: [] } });
+    assert.equal(r.ok, false);
+    assert.match(!r.ok ? r.reason : '', /Chat tab/);
   });
 });

@@ -17,7 +17,7 @@ export interface InferenceLogRecord {
   requestTimestamp: number;
   /** Responses only: the HTTP status (200; only answered requests log a response). */
   responseHttpCode?: number;
-  /** v2-rest | v2-rest-binary | v1-rest | grpc */
+  /** v2-rest | v2-rest-binary | v1-rest | grpc | openai (the /openai/v1 routes of LLM predictors) */
   protocol: string;
   /** Responses only: server-side latency, ms. */
   latencyMs?: number;

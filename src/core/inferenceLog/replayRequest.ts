@@ -21,6 +21,9 @@ export function replayText(record: InferenceLogRecord): ReplayText {
         return { ok: true, text: pretty(binaryToJson(record)), note: 'the binary request, as its V2 JSON form' };
       case 'grpc':
         return { ok: true, text: pretty(grpcToJson(record.payload)), note: 'the gRPC request, as its V2 JSON form' };
+      case 'openai':
+        // The predict panel's request editor speaks V2/V1; an OpenAI request belongs to the Chat tab.
+        return { ok: false, reason: 'an OpenAI request (/openai/v1): ask it again in the predict panel\'s Chat tab, or send it with curl' };
       default:
         if (record.payload === null || typeof record.payload !== 'object' || Array.isArray(record.payload)) {
           return { ok: false, reason: 'the logged payload is not a JSON object' };
