@@ -21,7 +21,7 @@ interface SubcommandEntry {
 const SUBCOMMANDS: Record<string, SubcommandEntry> = {
   check: {
     run: runCheckCli,
-    usage: 'check URL [--grpc HOST:PORT] [--model NAME] [--header K:V] [--json] [--markdown]   Open Inference Protocol compliance check',
+    usage: 'check URL [--grpc HOST:PORT [--authority HOST]] [--model NAME] [--header K:V] [--request FILE] [--json | --markdown]   Open Inference Protocol compliance check',
   },
   loadtest: {
     run: runLoadtestCli,
