@@ -28,6 +28,8 @@ const PY_TEMPLATES: Record<string, { file: string; prefix: string }> = {
   Predict: { file: 'predict_legacy.py', prefix: 'modeldeck-predict-legacy' },
   Transformer: { file: 'transformer.py', prefix: 'modeldeck-transformer' },
 };
+/** The vLLM-form LLM predictor (issue 15): a snippet like the others, a different contract. */
+const LLM_TEMPLATE = { file: 'llm_predictor.py', prefix: 'modeldeck-llm-predictor' };
 
 /** Imports a script by path, creates `cls` and calls methods; prints JSON (or the error raised). */
 const PY_DRIVER = `
@@ -134,15 +136,17 @@ describe('Python templates and snippets', () => {
       assert.equal(expandSnippet(bodyText(s)), readTemplate(file), `${prefix} should insert media/templates/${file}`);
       assert.ok(commentText(readTemplate(file)).includes(PYTHON_CONTRACT), `${file} documents the contract`);
     }
+    // The LLM template (its own contract: test/unit/llmTemplates.test.ts) has its snippet too.
+    assert.equal(expandSnippet(bodyText(snippet('python.code-snippets', LLM_TEMPLATE.prefix))), readTemplate(LLM_TEMPLATE.file));
     assert.deepEqual(
       fs.readdirSync(TEMPLATES_DIR).filter((f) => f.endsWith('.py')).sort(),
-      Object.values(PY_TEMPLATES).map((t) => t.file).sort(),
+      [...Object.values(PY_TEMPLATES), LLM_TEMPLATE].map((t) => t.file).sort(),
     );
   });
 
   it('the templates and the expanded snippets compile with python3 -m py_compile', () => {
     const dir = fs.mkdtempSync(path.join(scratch(), 'py-'));
-    const files = Object.values(PY_TEMPLATES).map(({ file, prefix }) => {
+    const files = [...Object.values(PY_TEMPLATES), LLM_TEMPLATE].map(({ file, prefix }) => {
       const expanded = path.join(dir, file);
       fs.writeFileSync(expanded, expandSnippet(bodyText(snippet('python.code-snippets', prefix))));
       return [path.join(TEMPLATES_DIR, file), expanded];
