@@ -199,10 +199,10 @@ async function uiPhase(tools: EditorToolPaths, browser: Browser, vsix: string, t
         ['registry', 'registry flow', () => runRegistryFlow({ page, workspace, screenshots: shots })],
         // A deployment with a file sink, three predictions, the Inference Log and its Replay.
         ['inferenceLog', 'inference log flow', () => runInferenceLogFlow({ page, workspace, screenshots: shots })],
-        // iris's dashboard, a load test with moving charts, its saved summary and a comparison.
-        ['dashboard', 'dashboard flow', () => runDashboardFlow({ page, workspace, screenshots: shots })],
         // The Chat tab on the example's stand-in LLM (tiny-chat): a streamed answer, its numbers, Stop.
         ['chat', 'chat flow', () => runChatFlow({ page, workspace, screenshots: shots })],
+        // iris's dashboard, a load test with moving charts, its saved summary and a comparison.
+        ['dashboard', 'dashboard flow', () => runDashboardFlow({ page, workspace, screenshots: shots })],
         // An .onnx file in the model view, Serve from it, the compliance report of that deployment.
         ['modelView', 'model view flow', () => runModelViewFlow({ page, workspace, screenshots: shots })],
         // Last: the walkthrough's first step opens another folder in this window.
