@@ -255,8 +255,14 @@ function targetsList(report: BenchReport): string[] {
     const r = abCells(report, key).map((x) => x.bOverA).filter((v): v is number => v !== undefined).map((v) => 1 / v);
     return r.length ? `${what}: default ÷ changed ${fx(Math.min(...r))}–${fx(Math.max(...r))} (geometric mean ${fx(geomean(r))}, ${r.length} cells)` : `${what}: not measured in this run`;
   };
+  const cellsOf = (key: string, pred: (c: number) => boolean = () => true): number[] =>
+    abCells(report, key).filter((x) => pred(x.c)).map((x) => x.bOverA).filter((v): v is number => v !== undefined).map((v) => 1 / v);
+  const gm = (xs: number[]): string => fx(geomean(xs));
   out.push(
-    `- **4. Defaults decided by data** (the A/B and batching tables above): ${expSummary('inline', 'tiny runs on the main thread (default on)')}; ${expSummary('decode', 'decode threads for large JSON (default on)')}; ${expSummary('spinning', 'spinning (default on)')}; ${expSummary('instances', 'one instance × 2 threads vs two × 1 (default one)')}. Batching stays off by default: see the batching table for where it wins and where it costs.`,
+    `- **4. Defaults decided by data** (the A/B and batching tables above): ${expSummary('inline', 'tiny runs on the main thread (default on)')}; ${expSummary('decode', 'decode threads for large JSON (default on)')}; ${expSummary('spinning', 'spinning (default on)')}; ${expSummary('instances', 'one instance × 2 threads vs two × 1 (default one)')}. ` +
+      `**Decisions:** main-thread runs for tiny models **on** (default ÷ off ${gm(cellsOf('inline'))}); decode threads **on** (${gm(cellsOf('decode'))}; a lone request is parsed in place); spinning left at onnxruntime's default (default ÷ off ${gm(cellsOf('spinning'))}: mixed by model and concurrency, within this VM's noise overall); ` +
+      `**one instance × all cores' threads kept** although two single-thread instances are faster under concurrency on the compute-bound models (default ÷ 2 instances at c ≥ 16: ${gm(cellsOf('instances', (c) => c >= 16))}): at c = 1 they are ${gm(cellsOf('instances', (c) => c === 1))} (one run gets one core instead of two) and they hold the model twice; deployments that serve concurrent traffic should set \`resources.instances\` to the cores (README, "Deployments"). ` +
+      `Batching stays off by default: it wins at c ≥ 16 on the tiny model and costs at c = 1 on the others (batching table).`,
   );
   out.push('- **5. Scale beyond two cores on paper**: the scaling table above (main-thread vs other CPU per request, measured; ceilings projected to 4, 16 and 64 cores), with 1 vs 2 instances measured in the A/B table.');
   out.push('');

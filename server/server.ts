@@ -80,7 +80,10 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     version: SERVER_VERSION,
     maxBodyBytes: config.maxBodyBytes,
     discardBudget: { maxBytes: config.maxDiscardBytes, maxMs: config.maxDiscardMs },
-    jsonDecoder: new JsonDecoder({ threads: config.decodeThreads, minBytes: config.decodeMinBytes }, logger),
+    jsonDecoder: new JsonDecoder(
+      { threads: config.decodeThreads, minBytes: config.decodeMinBytes, inFlight: () => inflight, onDecoded: (where) => metrics.jsonDecodes.labels(where).inc() },
+      logger,
+    ),
     allowedHosts: allowedHostsFor(config),
   };
 

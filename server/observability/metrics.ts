@@ -54,6 +54,13 @@ export class ServerMetrics {
     labelNames: ['model', 'event'] as const,
     registers: [this.registry],
   });
+  /** Large V2 JSON bodies (at least --decode-min-bytes) by where they were decoded. */
+  readonly jsonDecodes = new Counter({
+    name: 'modeldeck_json_decodes_total',
+    help: 'Large V2 JSON request bodies decoded, by where: "thread" (a decode thread) or "main" (the event loop: a lone request, or threads not started).',
+    labelNames: ['where'] as const,
+    registers: [this.registry],
+  });
   readonly modelReady = new Gauge({
     name: 'modeldeck_model_ready',
     help: '1 when the model version is loaded and serving, else 0.',

@@ -3,9 +3,9 @@
  * thread. Handing a run to a worker costs two thread wake-ups (main → worker, result → main); on
  * the bench's tiny model that hand-off (≈ 70 µs of main-thread time per request, mostly inside
  * postMessage waking the worker) is five times the run itself (≈ 13 µs). So runs measured to be
- * tiny run inline, within a budget of main-thread time, and everything else keeps to the workers:
- * the event loop never blocks for more than `maxRunMs` at a time, nor more than `budgetMs` per
- * `windowMs`. Pure: the caller passes the clock and the measured times.
+ * tiny run inline, and everything else keeps to the workers: the event loop never blocks for more
+ * than `maxRunMs` at a time, and runs dearer than the hand-off itself (`freeRunMs`) take at most
+ * `budgetMs` per `windowMs`. Pure: the caller passes the clock and the measured times.
  */
 
 export interface InlineLimits {
@@ -17,12 +17,20 @@ export interface InlineLimits {
   windowMs: number;
   /** Worker runs measured before the first inline run (the estimate starts from them). */
   warmupRuns: number;
+  /**
+   * Runs expected to take no longer than this (ms) are never charged to the budget: handing one to a
+   * worker would cost the main thread more (the hand-off measured ≈ 70 µs) than running it.
+   */
+  freeRunMs: number;
 }
 
-export const DEFAULT_INLINE_LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 5, windowMs: 20, warmupRuns: 16 };
+export const DEFAULT_INLINE_LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 5, windowMs: 20, warmupRuns: 16, freeRunMs: 0.05 };
 
 /** Recent runs the estimates are the median of (a run preempted on a busy machine is an outlier, not the cost). */
 const WINDOW = 31;
+
+/** Inline runs seen before they may end the lane (a median of a handful is one preempted run away). */
+const MIN_INLINE_VERDICT = 9;
 
 /** The median of the last WINDOW samples. */
 class RecentMedian {
@@ -57,32 +65,48 @@ export class InlinePolicy {
   private windowStart = -Infinity;
   private windowUsedMs = 0;
 
-  constructor(private readonly limits: InlineLimits = DEFAULT_INLINE_LIMITS) {}
+  /** Set once inline runs turned out slower than the limit: the lane stays off for this version. */
+  private off = false;
+
+  constructor(
+    private readonly limits: InlineLimits = DEFAULT_INLINE_LIMITS,
+    /**
+     * Intra-op threads of the worker sessions whose runs are measured. The main-thread session has
+     * one, so a worker's time is scaled by this (as if the run parallelised perfectly: the safe side).
+     */
+    private readonly workerThreads = 1,
+  ) {}
 
   /** A run finished on a worker: `ms` inside session.run for `rows` rows. */
   observeWorker(rows: number, ms: number): void {
     this.worker.add(ms / Math.max(1, rows));
   }
 
-  /** A run finished on the main thread at `nowMs`: charged to the window's budget. */
+  /** A run finished on the main thread at `nowMs`: charged to the window's budget (unless it was free). */
   observeInline(rows: number, ms: number, nowMs: number): void {
     this.inline.add(ms / Math.max(1, rows));
-    // Runs grew too slow for the main thread: forget them and go back to what the workers measure
-    // (runs return inline only after enough new worker runs say so again).
-    if (this.inline.median()! > this.limits.maxRunMs) {
+    // Runs turned out too slow for the main thread: back to the workers for good (for this version;
+    // a reload measures again). Coming back would flap between the two.
+    if (this.inline.count >= MIN_INLINE_VERDICT && this.inline.median()! > this.limits.maxRunMs) {
       this.inline.clear();
-      this.worker.clear();
+      this.off = true;
     }
+    if (ms <= this.limits.freeRunMs) return;
     this.roll(nowMs);
     this.windowUsedMs += ms;
   }
 
   /**
    * The expected time of a run of `rows` rows on the main thread, ms; undefined until enough
-   * worker runs were measured. Per-row cost from single-row runs overestimates batches: safe side.
+   * worker runs were measured, and once the lane is off. Per-row cost from single-row runs
+   * overestimates batches: safe side.
    */
   estimateMs(rows: number): number | undefined {
-    const perRow = this.inline.median() ?? (this.worker.count >= this.limits.warmupRuns ? this.worker.median() : undefined);
+    if (this.off) return undefined;
+    const fromWorker = this.worker.count >= this.limits.warmupRuns ? this.worker.median()! * this.workerThreads : undefined;
+    // A few inline runs are not a verdict yet (one preempted run would be the median): until then the
+    // workers' measurements decide.
+    const perRow = this.inline.count >= MIN_INLINE_VERDICT ? this.inline.median() : fromWorker;
     return perRow === undefined ? undefined : perRow * Math.max(1, rows);
   }
 
@@ -96,6 +120,7 @@ export class InlinePolicy {
   wantsInline(rows: number, nowMs: number): boolean {
     const est = this.estimateMs(rows);
     if (est === undefined || est > this.limits.maxRunMs) return false;
+    if (est <= this.limits.freeRunMs) return true;
     this.roll(nowMs);
     return this.windowUsedMs + est <= this.limits.budgetMs;
   }

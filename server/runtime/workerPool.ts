@@ -104,7 +104,7 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
     const info = { ...infos[0]!, loadMs: Math.max(...infos.map((i) => i.loadMs)) };
     // Only a CPU session is duplicated on the main thread: a GPU one would hold device memory twice.
     if ((opts.inlineRuns ?? 'auto') === 'auto' && info.provider === 'cpu' && InlineSession.fits(opts.modelFile)) {
-      pool.policy = new InlinePolicy(opts.inlineLimits);
+      pool.policy = new InlinePolicy(opts.inlineLimits, opts.intraOpThreads);
       pool.modelFile = opts.modelFile;
     }
     return { pool, info };

@@ -7,7 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { postJson } from '../support/http';
+import * as net from 'node:net';
+import { getJson, postJson } from '../support/http';
 import { startServerProcess, type LogLine, type ServerProcess } from '../support/serverProcess';
 import { EXAMPLE_REGISTRY } from '../support/registryCopy';
 
@@ -26,6 +27,28 @@ function postText(url: string, text: string): Promise<{ status: number; body: an
     req.on('error', reject);
     req.end(text);
   });
+}
+
+/**
+ * A request whose body never finishes: while it is open the server has another request in flight, so
+ * large bodies go to the decode threads (a lone request is decoded in place, where nothing waits).
+ */
+function holdRequestOpen(url: string): Promise<net.Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(`POST /v2/models/digits-cnn/infer HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"inputs":`);
+      setTimeout(() => resolve(socket), 100);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** modeldeck_json_decodes_total{where} from the server's /metrics. */
+async function decodes(server: ServerProcess, where: 'thread' | 'main'): Promise<number> {
+  const text = (await getJson(`${server.url}/metrics`)).raw.toString('utf8');
+  const m = new RegExp(`^modeldeck_json_decodes_total\\{where="${where}"\\} (\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
 }
 
 /** Sends the large body until the server says its decode threads run (the first ones decode on the main thread). */
@@ -63,8 +86,11 @@ describe('decode threads for large JSON bodies', () => {
     assert.equal(mainOnly.logs.filter(started).length, 0, '--decode-threads 0 starts none');
   });
 
-  it('gives a bad large body the same 400 and message from a thread as from the main thread', async () => {
+  it('gives a bad large body the same 400 and message from a thread as from the main thread', async (t) => {
     await untilThreadsRun(threaded);
+    const held = await holdRequestOpen(threaded.url);
+    t.after(() => held.destroy());
+    const threadBefore = await decodes(threaded, 'thread');
     const cases: [string, string, RegExp][] = [
       ['malformed JSON', JSON.stringify(largeBody).slice(0, -10), /malformed JSON in request body/],
       ['a string among the floats', JSON.stringify(largeBody).replace('[0,', '["zero",'), /input "image" element 0: expected a number/],
@@ -79,8 +105,23 @@ describe('decode threads for large JSON bodies', () => {
       assert.match(fromThread.body.error, message, what);
       assert.deepEqual(fromThread.body, fromMain.body, `${what}: same answer from both`);
     }
-    // The server is still up and answering.
+    // Each bad body was decoded on a thread (another request was in flight), and the server is still up.
     assert.equal((await postJson(`${threaded.url}/v2/models/digits-cnn/infer`, largeBody)).status, 200);
+    assert.equal((await decodes(threaded, 'thread')) - threadBefore, cases.length + 1);
+  });
+
+  it('decodes a lone large request in place (nothing else waits for the event loop), concurrent ones on threads', async () => {
+    await untilThreadsRun(threaded);
+    const [main0, thread0] = [await decodes(threaded, 'main'), await decodes(threaded, 'thread')];
+    assert.equal((await postJson(`${threaded.url}/v2/models/digits-cnn/infer`, largeBody)).status, 200);
+    assert.equal((await decodes(threaded, 'main')) - main0, 1);
+    const held = await holdRequestOpen(threaded.url);
+    try {
+      assert.equal((await postJson(`${threaded.url}/v2/models/digits-cnn/infer`, largeBody)).status, 200);
+    } finally {
+      held.destroy();
+    }
+    assert.equal((await decodes(threaded, 'thread')) - thread0, 1);
   });
 
   it('decodes small bodies on the main thread (no decode thread for iris requests)', async () => {

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InlinePolicy, type InlineLimits } from '../../server/runtime/inlinePolicy';
 
-const LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 1, windowMs: 20, warmupRuns: 4 };
+const LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 1, windowMs: 20, warmupRuns: 4, freeRunMs: 0.05 };
 
 function warmed(perRunMs: number, runs = LIMITS.warmupRuns): InlinePolicy {
   const p = new InlinePolicy(LIMITS);
@@ -33,6 +33,11 @@ describe('InlinePolicy', () => {
     p.observeInline(1, 4, 1); // one preempted inline run does not end the lane
     p.observeInline(1, 0.015, 2);
     assert.equal(p.eligible, true);
+    // Even a preempted second run (the median of two would be it) does not shut the lane.
+    const q = warmed(0.02);
+    q.observeInline(1, 0.015, 0);
+    q.observeInline(1, 5, 1);
+    assert.equal(q.wantsInline(1, 2), true);
   });
 
   it('never takes a model whose runs are slower than maxRunMs', () => {
@@ -61,20 +66,48 @@ describe('InlinePolicy', () => {
     assert.equal(p.wantsInline(1, 25.1), true, 'a new window');
   });
 
-  it('goes back to the workers when inline runs turn slow, and inline again only after they measure small runs again', () => {
+  it('never charges runs cheaper than the hand-off to the budget', () => {
+    const p = warmed(0.02);
+    for (let i = 0; i < 1000; i++) {
+      assert.equal(p.wantsInline(1, 5), true, `run ${i}`);
+      p.observeInline(1, 0.02, 5);
+    }
+    // A batch whose rows cost more than the hand-off is charged and can run out of budget.
+    let inline = 0;
+    for (let i = 0; i < 20; i++) {
+      if (p.wantsInline(10, 6)) {
+        inline++;
+        p.observeInline(10, 0.2, 6);
+      }
+    }
+    assert.equal(inline, 5);
+  });
+
+  it('goes back to the workers for good when inline runs turn out slow (no flapping)', () => {
     const p = warmed(0.02);
     p.observeInline(1, 0.02, 0);
     for (let i = 0; i < 30 && p.eligible; i++) p.observeInline(1, 3, 100 + i * 50);
     assert.equal(p.eligible, false, 'slow inline runs ended the lane');
     assert.equal(p.wantsInline(1, 10_000), false);
-    for (let i = 0; i < LIMITS.warmupRuns; i++) p.observeWorker(1, 0.03);
-    assert.equal(p.wantsInline(1, 10_000), true);
+    for (let i = 0; i < 50; i++) p.observeWorker(1, 0.03);
+    assert.equal(p.wantsInline(1, 10_000), false, 'the workers saying small again does not bring it back');
+  });
+
+  it('scales a worker\'s time by its intra-op threads: one thread on the main thread may be that much slower', () => {
+    const two = new InlinePolicy(LIMITS, 2);
+    const one = new InlinePolicy(LIMITS, 1);
+    for (let i = 0; i < LIMITS.warmupRuns; i++) {
+      two.observeWorker(1, 0.2);
+      one.observeWorker(1, 0.2);
+    }
+    assert.equal(one.eligible, true, '0.2 ms on one thread');
+    assert.equal(two.eligible, false, '0.2 ms on two threads may be 0.4 ms on one');
   });
 
   it('estimates from inline runs once there are some (they are cheaper than the workers\' cold runs)', () => {
     const p = warmed(0.2);
     assert.ok(Math.abs(p.estimateMs(1)! - 0.2) < 1e-9);
-    p.observeInline(1, 0.01, 0);
+    for (let i = 0; i < 9; i++) p.observeInline(1, 0.01, 0);
     assert.ok(Math.abs(p.estimateMs(1)! - 0.01) < 1e-9);
     assert.equal(p.wantsInline(20, 30), true, '20 rows × 0.01 ms');
   });
