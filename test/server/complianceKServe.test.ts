@@ -7,52 +7,30 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runComplianceCheck } from '../../src/core/compliance/runCompliance';
-import { parseDeployment } from '../../src/core/deployment/validateDeployment';
-import { buildInferenceService } from '../../src/core/kserve/inferenceServiceBuilder';
-import { KServeClient } from '../../src/core/kserve/kserveClient';
 import { remoteEndpoint } from '../../src/core/kserve/remoteEndpoint';
-import { ModelRegistry } from '../../src/core/registry/modelRegistry';
-import { FakeKubeApi } from '../support/fakeKubeApi';
-import { EXAMPLE_REGISTRY, tempRegistry } from '../support/registryCopy';
-import { startServerProcess, type ServerProcess } from '../support/serverProcess';
+import type { FakeKubeApi } from '../support/fakeKubeApi';
+import { startReadyKServeIris, type ReadyKServeIris } from '../support/readyKServeIris';
 
 const NS = 'ml-team';
 const NAME = 'iris-check';
 const TOKEN = 'inference-s3cret';
 const PROTO = path.join(__dirname, '../../server/protocols/grpc/proto/open_inference_grpc.proto');
 
-let registry: string;
-let server: ServerProcess;
+let service: ReadyKServeIris;
 let fake: FakeKubeApi;
-let scratch: string;
 let url: string;
 let example: unknown;
 
 before(async () => {
-  registry = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris' }]);
-  server = await startServerProcess(['--registry', registry, '--model-control', 'explicit', '--any-host']);
-  fake = await FakeKubeApi.start({ modelServerUrl: server.url, modelServerGrpc: `127.0.0.1:${server.grpcPort}` });
+  service = await startReadyKServeIris(NAME, NS);
+  ({ fake, url, example } = service);
   fake.controller.inferenceToken = TOKEN; // the gateway demands a bearer token
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'modeldeck-kserve-check-'));
-  const kube = KServeClient.connect({ source: { env: { KUBECONFIG: fake.writeKubeconfig(scratch, { namespace: NS }) } } });
-  const iris2 = await new ModelRegistry(registry).getVersion('iris', 2);
-  example = iris2.metadata.input_example;
-  const spec = parseDeployment({ name: NAME, model: { name: 'iris', version: 2 }, servingTool: 'kserve', protocol: 'grpc', kserve: { namespace: NS, storageUri: 's3://models/iris/2' } });
-  await kube.apply(buildInferenceService(spec, { modelVersion: iris2 }));
-  const result = await kube.waitUntilReady(NAME, { timeoutMs: 20_000 });
-  assert.equal(result.ready, true, JSON.stringify(result));
-  url = (await kube.status(NAME)).url!;
 });
 
 after(async () => {
-  await fake?.close();
-  await server?.stop();
-  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
-  if (registry) fs.rmSync(registry, { recursive: true, force: true });
+  await service?.close();
 });
 
 describe('compliance check of a KServe deployment through the ingress', () => {

@@ -6,57 +6,37 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { dashboardPoint } from '../../src/core/dashboard/dashboardAggregation';
-import { parseDeployment } from '../../src/core/deployment/validateDeployment';
-import { buildInferenceService } from '../../src/core/kserve/inferenceServiceBuilder';
-import { KServeClient } from '../../src/core/kserve/kserveClient';
 import { remoteEndpoint } from '../../src/core/kserve/remoteEndpoint';
 import { startLoadProcess } from '../../src/core/loadtest/loadProcess';
 import type { LoadProtocol, LoadTestResult } from '../../src/core/loadtest/loadTestTypes';
 import { wirePayload } from '../../src/core/loadtest/wirePayload';
 import type { PredictEndpoint } from '../../src/core/predict/inferenceClient';
 import { parseRequestText } from '../../src/core/predict/requestModel';
-import { ModelRegistry } from '../../src/core/registry/modelRegistry';
 import { StatsScraper } from '../../src/panels/dashboard/statsScraper';
-import { FakeKubeApi } from '../support/fakeKubeApi';
-import { EXAMPLE_REGISTRY, tempRegistry } from '../support/registryCopy';
-import { REPO_ROOT, startServerProcess, type ServerProcess } from '../support/serverProcess';
+import type { FakeKubeApi } from '../support/fakeKubeApi';
+import { startReadyKServeIris, type ReadyKServeIris } from '../support/readyKServeIris';
+import { REPO_ROOT } from '../support/serverProcess';
 
 const NS = 'ml-team';
 const NAME = 'iris-dash';
 const TOKEN = 'inference-s3cret';
 const PROTO = path.join(REPO_ROOT, 'dist', 'proto', 'open_inference_grpc.proto');
 
-let registry: string;
-let server: ServerProcess;
+let service: ReadyKServeIris;
 let fake: FakeKubeApi;
-let scratch: string;
 let url: string;
 let example: string;
 
 before(async () => {
-  registry = await tempRegistry([{ from: EXAMPLE_REGISTRY, name: 'iris' }]);
-  server = await startServerProcess(['--registry', registry, '--model-control', 'explicit', '--any-host']);
-  fake = await FakeKubeApi.start({ modelServerUrl: server.url, modelServerGrpc: `127.0.0.1:${server.grpcPort}` });
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'modeldeck-kserve-dash-'));
-  const kube = KServeClient.connect({ source: { env: { KUBECONFIG: fake.writeKubeconfig(scratch, { namespace: NS }) } } });
-  const iris2 = await new ModelRegistry(registry).getVersion('iris', 2);
-  example = JSON.stringify(iris2.metadata.input_example);
-  const spec = parseDeployment({ name: NAME, model: { name: 'iris', version: 2 }, servingTool: 'kserve', protocol: 'grpc', kserve: { namespace: NS, storageUri: 's3://models/iris/2' } });
-  await kube.apply(buildInferenceService(spec, { modelVersion: iris2 }));
-  const result = await kube.waitUntilReady(NAME, { timeoutMs: 20_000 });
-  assert.equal(result.ready, true, JSON.stringify(result));
-  url = (await kube.status(NAME)).url!;
+  service = await startReadyKServeIris(NAME, NS);
+  ({ fake, url } = service);
+  example = JSON.stringify(service.example);
 });
 
 after(async () => {
-  await fake?.close();
-  await server?.stop();
-  fs.rmSync(scratch, { recursive: true, force: true });
-  fs.rmSync(registry, { recursive: true, force: true });
+  await service?.close();
 });
 
 /** The endpoint the editor builds for the service: through the ingress, with the token when given. */
