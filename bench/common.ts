@@ -34,26 +34,6 @@ export function summarize(latMs: Float64Array): LatencySummary {
   return { count: n, p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), maxMs: latMs[n - 1]!, meanMs: sum / n };
 }
 
-/** A growable list of doubles (latencies), cheap to append to in a hot loop. */
-export class DoubleList {
-  private buf = new Float64Array(1 << 16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-  values(): Float64Array {
-    return this.buf.slice(0, this.length);
-  }
-  clear(): void {
-    this.length = 0;
-  }
-}
-
 /** Prometheus text format → metric name (with _sum/_count suffixes) → sum over its label sets. */
 export function parsePrometheus(text: string): Record<string, number> {
   const out: Record<string, number> = {};

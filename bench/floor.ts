@@ -5,7 +5,9 @@
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import * as os from 'node:os';
-import { argvJson, DoubleList, exitWithParent, machineCpuPct, readCpuTimes, summarize } from './common';
+import { argvJson, exitWithParent, machineCpuPct, readCpuTimes, summarize } from './common';
+// The product's load test records latencies the same way (one definition for both).
+import { LatencyList } from '../src/core/loadtest/latencyStats';
 
 interface FloorConfig {
   file: string;
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   const warmEnd = performance.now() + cfg.warmupS * 1000;
   while (performance.now() < warmEnd) await session.run(feeds());
 
-  const lat = new DoubleList();
+  const lat = new LatencyList();
   const cpu0 = process.cpuUsage();
   const machine0 = readCpuTimes();
   const t0 = performance.now();
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   const elapsedS = (now - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const machine = machineCpuPct(machine0, readCpuTimes(), os.availableParallelism());
-  const summary = summarize(lat.values());
+  const summary = summarize(lat.sorted());
 
   // What batching could buy at best: time per row when one run carries `b` rows.
   const sweep: { batch: number; msPerRun: number; usPerRow: number; rowsPerSec: number }[] = [];

@@ -13,7 +13,9 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { argvJson, DoubleList, exitWithParent, machineCpuPct, parsePrometheus, readCpuTimes, summarize } from './common';
+import { argvJson, exitWithParent, machineCpuPct, parsePrometheus, readCpuTimes, summarize } from './common';
+// The product's load test records latencies the same way (one definition for both).
+import { LatencyList } from '../src/core/loadtest/latencyStats';
 
 export interface LoadgenConfig {
   protocol: 'rest-json' | 'rest-binary' | 'grpc';
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
   exitWithParent();
   const cfg = argvJson<LoadgenConfig>();
   const body = Buffer.from(cfg.bodyB64, 'base64');
-  const lat = new DoubleList();
+  const lat = new LatencyList();
   let measuring = false;
   let stopping = false;
   let errors = 0;
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
   closeClients();
 
   const elapsedS = (t1 - t0) / 1000;
-  const s = summarize(lat.values());
+  const s = summarize(lat.sorted());
   const result: LoadgenResult = {
     count: s.count,
     errors,
