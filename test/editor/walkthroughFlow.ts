@@ -87,6 +87,46 @@ async function clickStepButton(page: Page, step: StepId, label: string): Promise
   await button.click();
 }
 
+/**
+ * Answers VS Code's folder dialog (in the browser a path box listing the folder) with `folder` and
+ * clicks its OK button until the extension's modal question shows. The box treats OK as "go into
+ * the selected row" while a row of the list is selected (e.g. ".." after the list re-rendered) and
+ * holds the click while it reads a folder, so each click happens with the list showing `folder`'s
+ * own rows and none selected, and the box is checked again afterwards (it may have moved): seen in CI
+ * as a click that left no question behind.
+ */
+async function pickFolderInDialog(page: Page, folder: string): Promise<void> {
+  const box = page.locator('.quick-input-widget', { hasText: 'Folder for the ModelDeck example workspace' });
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const ok = box.locator('.monaco-button', { hasText: 'Copy Examples Here' }).first();
+  const question = page.locator('.monaco-dialog-box');
+  const seen: string[] = [];
+  await pollFor('the folder dialog to hand the folder to ModelDeck', 45_000, async () => {
+    if (await question.isVisible().catch(() => false)) return true;
+    if (!(await box.isVisible().catch(() => false))) return undefined;
+    const value = await input.inputValue().catch(() => '');
+    if (value !== `${folder}/`) {
+      seen.push(value);
+      await input.fill(`${folder}/`);
+      return undefined;
+    }
+    // The list shows the folder's own rows (its requests/ folder) and no row is selected.
+    if (!(await box.locator('.monaco-list-row', { hasText: 'requests' }).first().isVisible().catch(() => false))) return undefined;
+    const selected = box.locator('.quick-input-list .monaco-list-row.focused');
+    if ((await selected.count()) > 0) {
+      seen.push(`selected row: ${(await selected.first().innerText().catch(() => '?')).trim()}`);
+      await input.press('End').catch(() => undefined);
+      await input.fill(`${folder}/`);
+      return undefined;
+    }
+    await ok.click({ timeout: 2_000 }).catch(() => undefined);
+    await question.waitFor({ state: 'visible', timeout: 4_000 }).catch(() => undefined);
+    return (await question.isVisible().catch(() => false)) ? true : undefined;
+  }, 1_000).catch((e: Error) => {
+    throw new Error(`${e.message}; the path box showed: ${JSON.stringify(seen.slice(-8))}`);
+  });
+}
+
 async function dialogButton(page: Page, text: RegExp, button: string): Promise<string> {
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: 20_000 });
@@ -137,16 +177,7 @@ export async function runWalkthroughFlow(ctx: WalkthroughFlowContext): Promise<S
       const input = page.locator('.quick-input-widget .quick-input-box input');
       await input.waitFor({ state: 'visible', timeout: 20_000 });
       await page.locator('.quick-input-widget', { hasText: 'Folder for the ModelDeck example workspace' }).waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`${target}/`);
-      const ok = page.locator('.quick-input-widget .monaco-button', { hasText: 'Copy Examples Here' }).first();
-      await pollFor('the dialog showing the picked folder', 10_000, async () => ((await input.inputValue()).startsWith(target) ? true : undefined));
-      await page.waitForTimeout(500); // the dialog reads the folder as the path is typed
-      await ok.click();
-      // On a busy machine the path box may still be reading the folder and swallow the click (seen once
-      // in CI): if no dialog shows within 10 s and the box is still open, a user clicks again.
-      await page.locator('.monaco-dialog-box').waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
-        if (await ok.isVisible().catch(() => false)) await ok.click();
-      });
+      await pickFolderInDialog(page, target);
       await dialogButton(page, /already has an example file with other content\. Overwrite it\?[\s\S]*requests\/iris\.request\.json/, 'Keep Mine, Copy the Rest');
       // The walkthrough opens the folder (the page reloads) and shows itself again there.
       await pollFor(`the window on ${basename(target)}`, 60_000, async () => ((await page.title()).includes(basename(target)) ? true : undefined));
