@@ -19,6 +19,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/runtime/onnxWorker.ts'], outfile: 'dist/onnxWorker.js' }),
   // Large V2 JSON bodies are parsed here, off the server's event loop (server/protocols/rest/decodePool.ts).
   build({ ...common, entryPoints: ['server/protocols/rest/decodeWorker.ts'], outfile: 'dist/decodeWorker.js' }),
+  build({ ...common, entryPoints: ['server/inferenceLog/sinkWorker.ts'], outfile: 'dist/sinkWorker.js' }),
   // `modeldeck` (package.json bin): the terminal front end (check, loadtest).
   build({ ...common, entryPoints: ['src/cli/modeldeckCli.ts'], outfile: 'dist/modeldeck.js', banner: { js: '#!/usr/bin/env node' } }),
   // The load test's own process (src/core/loadtest): load never comes from the extension host or the server.

@@ -48,6 +48,8 @@ and KServe V1.
                          "truncatedFrom" in the record (default 1048576 = 1 MiB)
   --log-file-max-bytes N inference logger: a file sink rotates past N bytes (default 104857600)
   --log-file-keep N      inference logger: rotated files kept, <file>.1 … <file>.N (default 5)
+  --log-http-thread on|off  inference logger: HTTP sinks post from a thread of their own (default
+                         on); off: from the main thread, between requests
   --allowed-hosts A,B    extra Host header names to accept (DNS-rebinding guard)
   --any-host             accept every Host header
   -h, --help             show this help
@@ -55,6 +57,12 @@ and KServe V1.
 
 /** Thrown for bad command lines; main prints it with the usage. */
 export class UsageError extends Error {}
+
+function onOff(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new UsageError(`--${name}: expected on or off, got "${raw}"`);
+}
 
 function intOption(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
@@ -98,6 +106,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         'log-payload-max-bytes': { type: 'string' },
         'log-file-max-bytes': { type: 'string' },
         'log-file-keep': { type: 'string' },
+        'log-http-thread': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -155,6 +164,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
       maxPayloadBytes: intOption('log-payload-max-bytes', v['log-payload-max-bytes'], DEFAULT_CONFIG.inferenceLog.maxPayloadBytes, 1),
       fileMaxBytes: intOption('log-file-max-bytes', v['log-file-max-bytes'], DEFAULT_CONFIG.inferenceLog.fileMaxBytes, 1),
       fileKeep: intOption('log-file-keep', v['log-file-keep'], DEFAULT_CONFIG.inferenceLog.fileKeep, 0),
+      httpThread: onOff('log-http-thread', v['log-http-thread'], DEFAULT_CONFIG.inferenceLog.httpThread),
     },
     ...(v['worker-script'] ? { workerScript: path.resolve(cwd, v['worker-script']) } : {}),
   };

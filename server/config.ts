@@ -56,8 +56,8 @@ export interface ServerConfig {
   inlineRuns: 'auto' | 'off';
   /** A predictor/transformer script call running longer fails and its host is replaced, ms. */
   scriptTimeoutMs: number;
-  /** Inference logger: payload cap, file sink rotation. */
-  inferenceLog: { maxPayloadBytes: number; fileMaxBytes: number; fileKeep: number };
+  /** Inference logger: payload cap, file sink rotation, HTTP sinks on their own thread. */
+  inferenceLog: { maxPayloadBytes: number; fileMaxBytes: number; fileKeep: number; httpThread: boolean };
 }
 
 /** Decode threads by default: one per core (decoding is most of a large JSON request's CPU), at most 8. */
@@ -82,5 +82,5 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   decodeThreads: defaultDecodeThreads(),
   decodeMinBytes: 64 * 1024,
   scriptTimeoutMs: 60_000,
-  inferenceLog: { maxPayloadBytes: 1024 * 1024, fileMaxBytes: 100 * 1024 * 1024, fileKeep: 5 },
+  inferenceLog: { maxPayloadBytes: 1024 * 1024, fileMaxBytes: 100 * 1024 * 1024, fileKeep: 5, httpThread: true },
 };

@@ -1,14 +1,15 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
-import type { Logger } from '../observability/logger';
+import type { LogFields, Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
 import { InferenceLogger } from './inferenceLogger';
 import type { LoggedEvent } from './logEvent';
 import { RecordRing } from './recordRing';
-import { DEFAULT_QUEUE_LIMITS, SinkQueue, type QueueLimits } from './sinkQueue';
+import { DEFAULT_QUEUE_LIMITS, SinkQueue, type EventQueue, type QueueLimits, type SinkCounters } from './sinkQueue';
+import { SinkThread } from './sinkThread';
 import { FileSink, FileWriter, type RotationOptions } from './sinks/fileSink';
-import { HttpSink, type CloudEventSource } from './sinks/httpSink';
+import { HttpSink, httpSinkLabel, type CloudEventSource } from './sinks/httpSink';
 import { KafkaSink } from './sinks/kafkaSink';
 import { ServerLogSink } from './sinks/serverLogSink';
 import type { LogSink } from './sinks/sink';
@@ -23,12 +24,17 @@ export interface InferenceLogSettings {
   fileKeep: number;
   /** Per-sink queue bounds. */
   queue?: QueueLimits;
+  /** HTTP sinks post from the sink thread (sinkWorker.ts) rather than the main thread. */
+  httpThread?: boolean;
+  /** The sink thread's entry; defaults to sinkWorker.js beside the server bundle. */
+  sinkWorkerScript?: string;
 }
 
 export const DEFAULT_INFERENCE_LOG_SETTINGS: InferenceLogSettings = {
   maxPayloadBytes: 1024 * 1024,
   fileMaxBytes: 100 * 1024 * 1024,
   fileKeep: 5,
+  httpThread: true,
 };
 
 /** What kind of sink a deployment's `inferenceLogger.sink` names. */
@@ -57,6 +63,8 @@ export class InferenceLogHub {
   /** Next sequence number per deployment, kept when its ring goes, so numbers never repeat. */
   private readonly nextSeq = new Map<string, number>();
   private readonly writers = new Map<string, FileWriter>();
+  /** Started with the first HTTP sink (when settings.httpThread). */
+  private thread: SinkThread | undefined;
 
   constructor(
     private readonly settings: InferenceLogSettings,
@@ -75,10 +83,27 @@ export class InferenceLogHub {
       component: 'predictor',
       endpoint: 'default',
     };
-    const s = this.sink(sink, from);
-    const queue = new SinkQueue(s, spec.name, this.logger, this.metrics, this.settings.queue ?? DEFAULT_QUEUE_LIMITS);
-    this.logger.info(`inference log: mode "${mode}" to ${s.label}`, { deployment: spec.name, version });
+    const queue = this.queue(spec.name, sink, from);
+    this.logger.info(`inference log: mode "${mode}" to ${queue.label}`, { deployment: spec.name, version });
     return new InferenceLogger(spec.name, version, mode, queue, (ev) => this.record(spec.name, ev), this.settings.maxPayloadBytes, this.logger);
+  }
+
+  /** The sink's queue: on the sink thread for HTTP sinks (unless turned off), else here. */
+  private queue(deployment: string, sink: string | undefined, from: CloudEventSource): EventQueue {
+    const limits = this.settings.queue ?? DEFAULT_QUEUE_LIMITS;
+    const counters = (label: string): SinkCounters => ({
+      sent: this.metrics.inferenceLogSent.labels(deployment, label),
+      retried: this.metrics.inferenceLogRetried.labels(deployment, label),
+      dropped: this.metrics.inferenceLogDropped.labels(deployment, label),
+    });
+    if (sinkKind(sink) === 'http' && this.settings.httpThread !== false) {
+      const label = httpSinkLabel(sink!);
+      this.thread ??= new SinkThread(this.settings.sinkWorkerScript ?? path.join(__dirname, 'sinkWorker.js'), this.logger);
+      return this.thread.open({ url: sink!, label, from, deployment, limits }, counters(label));
+    }
+    const s = this.sink(sink, from);
+    const warn = (message: string, fields: LogFields): void => this.logger.warn(message, fields);
+    return new SinkQueue(s, deployment, warn, counters(s.label), limits);
   }
 
   private sink(sink: string | undefined, from: CloudEventSource): LogSink {

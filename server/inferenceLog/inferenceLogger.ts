@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../observability/logger';
 import { buildEvent, BINARY_CONTENT_TYPE, GRPC_JSON_CONTENT_TYPE, JSON_CONTENT_TYPE, type LoggedEvent, type PayloadSource, type RecordMeta } from './logEvent';
-import type { SinkQueue } from './sinkQueue';
+import type { EventQueue } from './sinkQueue';
 
 /** The front end a request came through (same strings as InferenceService's Protocol). */
 export type LoggedProtocol = 'v2-rest' | 'v2-rest-binary' | 'v1-rest' | 'grpc' | 'openai';
@@ -21,7 +21,7 @@ export class InferenceLogger {
     readonly deployment: string,
     readonly version: number,
     mode: 'all' | 'request' | 'response',
-    private readonly queue: SinkQueue,
+    private readonly queue: EventQueue,
     private readonly ring: (ev: LoggedEvent) => void,
     private readonly maxPayloadBytes: number,
     private readonly logger: Logger,

@@ -1,5 +1,4 @@
-import type { Logger } from '../observability/logger';
-import type { ServerMetrics } from '../observability/metrics';
+import type { LogFields } from '../observability/logger';
 import type { LoggedEvent } from './logEvent';
 import { SinkError, type LogSink } from './sinks/sink';
 
@@ -13,6 +12,29 @@ export interface QueueLimits {
 
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = { maxEvents: 10_000, maxBytes: 64 * 1024 * 1024 };
 
+/** A counter the queue adds to (a Prometheus counter's child, or a tally a sink thread reports). */
+export interface EventCounter {
+  inc(n?: number): void;
+}
+
+/** The queue's counters: events sent, retried and dropped. */
+export interface SinkCounters {
+  sent: EventCounter;
+  retried: EventCounter;
+  dropped: EventCounter;
+}
+
+/** Where the queue tells that drops started and stopped (the server log, or a sink thread's parent). */
+export type SinkWarn = (message: string, fields: LogFields) => void;
+
+/** What an inference logger hands its events to: a SinkQueue here, or one on the sink thread. */
+export interface EventQueue {
+  /** The sink's name in metrics and log lines. */
+  readonly label: string;
+  push(ev: LoggedEvent): void;
+  close(timeoutMs: number): Promise<void>;
+}
+
 /** Waits before each retry of a failed batch; after the last one the batch is dropped (about 1.5 s in all). */
 export const RETRY_DELAYS_MS = [100, 200, 400, 800];
 
@@ -24,7 +46,7 @@ export const RETRY_DELAYS_MS = [100, 200, 400, 800];
  * what a recovering sink receives is the most recent traffic. Drops are counted in metrics and
  * told in the server log once when they start and once when deliveries succeed again.
  */
-export class SinkQueue {
+export class SinkQueue implements EventQueue {
   private items: LoggedEvent[] = [];
   private head = 0;
   private bytes = 0;
@@ -36,20 +58,17 @@ export class SinkQueue {
   private idle: (() => void) | undefined;
   /** Wakes each retry that is waiting (closing cuts the waits short). */
   private readonly sleepers = new Set<() => void>();
-  private readonly counters;
 
   constructor(
     private readonly sink: LogSink,
     private readonly deployment: string,
-    private readonly logger: Logger,
-    metrics: ServerMetrics,
+    private readonly warn: SinkWarn,
+    private readonly counters: SinkCounters,
     private readonly limits: QueueLimits = DEFAULT_QUEUE_LIMITS,
-  ) {
-    this.counters = {
-      sent: metrics.inferenceLogSent.labels(deployment, sink.label),
-      retried: metrics.inferenceLogRetried.labels(deployment, sink.label),
-      dropped: metrics.inferenceLogDropped.labels(deployment, sink.label),
-    };
+  ) {}
+
+  get label(): string {
+    return this.sink.label;
   }
 
   get length(): number {
@@ -112,7 +131,7 @@ export class SinkQueue {
         this.counters.sent.inc(batch.length);
         if (this.dropping) {
           this.dropping = false;
-          this.logger.warn(`inference log: ${this.sink.label} takes events again; ${this.droppedSinceWarning} dropped meanwhile`, { deployment: this.deployment, sink: this.sink.label, dropped: this.droppedSinceWarning });
+          this.warn(`inference log: ${this.sink.label} takes events again; ${this.droppedSinceWarning} dropped meanwhile`, { deployment: this.deployment, sink: this.sink.label, dropped: this.droppedSinceWarning });
           this.droppedSinceWarning = 0;
         }
         return;
@@ -134,7 +153,7 @@ export class SinkQueue {
     this.droppedSinceWarning += n;
     if (!this.dropping) {
       this.dropping = true;
-      this.logger.warn(`inference log: dropping events for ${this.sink.label}: ${why}`, { deployment: this.deployment, sink: this.sink.label });
+      this.warn(`inference log: dropping events for ${this.sink.label}: ${why}`, { deployment: this.deployment, sink: this.sink.label });
     }
   }
 

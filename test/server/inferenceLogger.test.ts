@@ -441,3 +441,39 @@ describe('inference logger memory', () => {
     assert.ok(files.includes('busy.jsonl'));
   });
 });
+
+describe('inference logger, HTTP sink on the main thread (--log-http-thread off)', () => {
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let server: ServerProcess;
+  let ws: string;
+  before(async () => {
+    receiver = await startReceiver();
+    const setup = await workspace([{ name: 'inline-http', model: { name: 'iris', version: 2 }, inferenceLogger: { mode: 'all', sink: `${receiver.url}/inline` } }]);
+    ws = setup.ws;
+    server = await startServerProcess(['--deployments', setup.dir, '--registry', setup.registry, '--log-http-thread', 'off']);
+  });
+  after(async () => {
+    await server?.stop();
+    await receiver?.close();
+    if (ws) await fs.rm(ws, { recursive: true, force: true });
+  });
+
+  it('sends the same CloudEvents (request and response per inference, JSON and binary bodies as sent)', async () => {
+    const json = await postJson(`${server.url}/v2/models/inline-http/infer`, V2_BODY, { 'x-request-id': 'inline-json' });
+    assert.equal(json.status, 200);
+    const bin = binaryRequest();
+    const binRes = await postRaw(`${server.url}/v2/models/inline-http/infer`, bin.body, { 'inference-header-content-length': String(bin.headerLength), 'x-request-id': 'inline-bin' });
+    assert.equal(binRes.status, 200);
+    const events = await waitFor('4 CloudEvents', () => {
+      const list = receiver.events.get('/inline') ?? [];
+      return list.length >= 4 ? list : undefined;
+    });
+    const of = (id: string, type: string): Received => events.find((e) => e.headers['ce-id'] === id && e.headers['ce-type'] === `org.kubeflow.serving.inference.${type}`)!;
+    assert.deepEqual(of('inline-json', 'request').body, Buffer.from(JSON.stringify(V2_BODY)));
+    assert.deepEqual(of('inline-json', 'response').body, json.raw);
+    assert.deepEqual(of('inline-bin', 'request').body, bin.body);
+    assert.equal(of('inline-bin', 'response').headers['content-type'], 'application/octet-stream');
+    assert.deepEqual(of('inline-bin', 'response').body, binRes.raw);
+    assert.equal(await waitFor('sent counted', async () => ((await metric(server, 'modeldeck_inference_log_sent_total', { deployment: 'inline-http' })) >= 4 ? true : undefined)), true);
+  });
+});

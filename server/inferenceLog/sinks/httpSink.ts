@@ -21,6 +21,12 @@ export interface CloudEventSource {
   endpoint: string;
 }
 
+/** An HTTP sink's name in metrics and log lines: no credentials, no query. */
+export function httpSinkLabel(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
 /** `ce-type` of a request / response event. */
 export const CE_TYPES = { request: 'org.kubeflow.serving.inference.request', response: 'org.kubeflow.serving.inference.response' } as const;
 
@@ -59,7 +65,7 @@ export class HttpSink implements LogSink {
     private readonly from: CloudEventSource,
   ) {
     this.url = new URL(url);
-    this.label = `${this.url.protocol}//${this.url.host}${this.url.pathname}`;
+    this.label = httpSinkLabel(url);
     this.agent = this.url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: this.concurrency }) : new http.Agent({ keepAlive: true, maxSockets: this.concurrency });
   }
 

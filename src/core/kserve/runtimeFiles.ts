@@ -32,6 +32,8 @@ export const RUNTIME_CONTEXT_FILES: readonly string[] = [
   'dist/server.js',
   'dist/onnxWorker.js',
   'dist/decodeWorker.js',
+  // The inference logger's HTTP sinks post from this thread.
+  'dist/sinkWorker.js',
   // The script hosts: the JS/TS worker thread and the stdlib-only Python host the server spawns.
   'dist/scriptWorker.js',
   'dist/scripts',
@@ -129,7 +131,7 @@ ENV PATH=${RUNTIME_VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 FROM --platform=linux/amd64 ${opts.baseImage ?? DEFAULT_BASE_IMAGE}
 WORKDIR /opt/modeldeck
 ENV NODE_ENV=production
-${pythonLayers}COPY dist/server.js dist/onnxWorker.js dist/decodeWorker.js dist/scriptWorker.js dist/
+${pythonLayers}COPY dist/server.js dist/onnxWorker.js dist/decodeWorker.js dist/sinkWorker.js dist/scriptWorker.js dist/
 COPY dist/scripts/ dist/scripts/
 COPY dist/proto/ dist/proto/
 COPY node_modules/onnxruntime-node/ node_modules/onnxruntime-node/
@@ -158,6 +160,7 @@ export function runtimeDockerignore(opts: Pick<RuntimeFilesOptions, 'variant'> =
     '!dist/server.js',
     '!dist/onnxWorker.js',
     '!dist/decodeWorker.js',
+    '!dist/sinkWorker.js',
     '!dist/scriptWorker.js',
     '!dist/scripts/',
     '!dist/proto/',
