@@ -62,6 +62,8 @@ function setup(receiverUrl: string): Setup {
     http: { mode: 'all', sink: `${receiverUrl}/events` },
     'file-request': { mode: 'request', sink: `file://${path.join(dir, 'events-request.jsonl')}` },
     'http-request': { mode: 'request', sink: `${receiverUrl}/events-request` },
+    // The same as http, its server started with --log-http-thread off (serverArgs).
+    'http-main': { mode: 'all', sink: `${receiverUrl}/events-main` },
   };
   const deploymentsDir = {} as Record<LoggerConfig, string>;
   const deployments: Record<string, unknown> = {};
@@ -77,7 +79,7 @@ function setup(receiverUrl: string): Setup {
 }
 
 function serverArgs(s: Setup, config: LoggerConfig): string[] {
-  return [path.join(REPO_ROOT, 'dist', 'server.js'), '--deployments', s.deploymentsDir[config], '--registry', s.registry, '--http-port', '0', '--grpc-port', '0', '--poll-interval-ms', '0', '--log-level', 'info'];
+  return [path.join(REPO_ROOT, 'dist', 'server.js'), '--deployments', s.deploymentsDir[config], '--registry', s.registry, '--http-port', '0', '--grpc-port', '0', '--poll-interval-ms', '0', '--log-level', 'info', ...(config === 'http-main' ? ['--log-http-thread', 'off'] : [])];
 }
 
 async function scrape(port: number): Promise<Record<string, number>> {
@@ -301,12 +303,16 @@ export async function loggerPhase(): Promise<LoggerReport> {
       const m = loggerRatio(out.rows, cfg, 'rest-json').median;
       return m !== undefined && m < LOGGER_MIN_RATIO;
     });
-    for (const cfg of missed) {
-      const exp = `${cfg}-request` as LoggerConfig;
+    // Experiments per miss: one event per request instead of two; for HTTP also the sink posting
+    // from the main thread (--log-http-thread off, the design before the sink thread), c=1 included.
+    const experiments: Record<'file' | 'http', LoggerConfig[]> = { file: ['file-request'], http: ['http-request', 'http-main'] };
+    // Each experiment has its own rounds (101…, 111…) so each pairs with its own `none` rows.
+    for (const [k, exp] of missed.flatMap((cfg) => experiments[cfg]).entries()) {
       await startModelDeck(ctx, s, exp);
+      if (exp === 'http-main') await measure(ctx, exp, 'rest-json', 1, 100);
       for (let round = 1; round <= ROUNDS; round++) {
         const pair: LoggerConfig[] = round % 2 ? ['none', exp] : [exp, 'none'];
-        for (const config of pair) await measure(ctx, config, 'rest-json', 16, 100 + round);
+        for (const config of pair) await measure(ctx, config, 'rest-json', 16, 100 + 10 * k + round);
       }
       await stopServer(ctx, exp);
     }

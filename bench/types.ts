@@ -212,7 +212,7 @@ export interface ScriptsReport {
 }
 
 /** The inference-logger configurations of bench/loggerPhase.ts (`…-request`: the experiment, mode request). */
-export type LoggerConfig = 'none' | 'file' | 'http' | 'file-request' | 'http-request';
+export type LoggerConfig = 'none' | 'file' | 'http' | 'file-request' | 'http-request' | 'http-main';
 
 /** One issue-13 row: a Row of the iris deployment, with its configuration, round and the logger's counters. */
 export interface LoggerRow extends Omit<Row, 'model'> {

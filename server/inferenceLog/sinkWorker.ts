@@ -4,6 +4,8 @@
  * issue 13). The main thread hands over events a tick at a time (sinkThread.ts); each sink keeps
  * its bounded queue, retries and drops here, and the counts go back every REPORT_MS.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { LoggedEvent } from './logEvent';
 import { SinkQueue, type EventCounter } from './sinkQueue';
@@ -19,6 +21,20 @@ const REPORT_MS = 200;
 interface HostedSink {
   queue: SinkQueue;
   tally: SinkTally;
+}
+
+/**
+ * Inference first: this thread runs at a lower priority (nice) than the request thread, so on busy
+ * cores the scheduler gives the CPU to inference and the sink's bounded queue drops the oldest
+ * events, as KServe's logger does, instead of the logger slowing every request. Linux keeps a nice
+ * value per thread; setpriority() on the thread's own id changes only this thread.
+ */
+export const SINK_THREAD_NICE = 19;
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, SINK_THREAD_NICE);
+} catch {
+  // Not Linux, or not allowed: the thread runs at the server's priority.
 }
 
 const sinks = new Map<number, HostedSink>();
