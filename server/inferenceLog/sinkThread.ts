@@ -47,7 +47,6 @@ export class SinkThread {
   port(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.script);
-    w.unref();
     w.on('message', (m: FromSinkThread) => this.onMessage(m));
     w.on('error', (err) => this.logger.warn(`inference log: the sink thread failed: ${err.message}`));
     w.on('exit', (code) => {
@@ -55,6 +54,8 @@ export class SinkThread {
       this.worker = undefined;
       for (const q of this.queues.values()) q.threadLost(code);
     });
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    w.unref();
     this.worker = w;
     for (const q of this.queues.values()) q.opened = false;
     return w;
