@@ -88,6 +88,10 @@ export class AdaptiveBatcher<T extends BatchItem, R> {
       );
     }
     this.outstanding++;
+    if (this.limits.maxBatchSize <= 1 && this.waiting.length === 0) {
+      // Batching off and nobody waiting: the request goes straight to its run (the queue only orders waiters).
+      return new Promise((resolve, reject) => this.dispatch([{ item, enqueued: this.clock.now(), resolve, reject }]));
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, enqueued: this.clock.now(), resolve, reject });
       this.flush();

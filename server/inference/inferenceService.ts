@@ -69,7 +69,17 @@ export interface InferResult {
  * The protocol-independent inference path: validate against the serving version's signature,
  * run on a worker, record stats. Every front end (V2 REST, V1 REST, gRPC) calls `infer`.
  */
+/** The Prometheus children one successful request updates (cached: prom-client hashes label values on every labels() call). */
+interface SuccessMetrics {
+  requests: { inc(): void };
+  duration: { observe(v: number): void };
+  queue: { observe(v: number): void };
+  compute: { observe(v: number): void };
+}
+
 export class InferenceService {
+  private readonly successMetrics = new Map<string, SuccessMetrics>();
+
   constructor(
     private readonly manager: ModelManager,
     private readonly stats: ModelStatsBook,
@@ -182,13 +192,29 @@ export class InferenceService {
 
   private recordSuccess(model: string, version: number, protocol: Protocol, requestId: string, totalMs: number, queueMs: number, computeMs: number): void {
     this.stats.recordSuccess(model, version, totalMs, queueMs, computeMs);
-    this.metrics.requests.labels(model, String(version), protocol, 'success').inc();
-    this.metrics.requestDuration.labels(model, protocol).observe(totalMs / 1000);
-    this.metrics.queueDuration.labels(model).observe(queueMs / 1000);
-    this.metrics.computeDuration.labels(model).observe(computeMs / 1000);
+    const m = this.successMetricsOf(model, version, protocol);
+    m.requests.inc();
+    m.duration.observe(totalMs / 1000);
+    m.queue.observe(queueMs / 1000);
+    m.compute.observe(computeMs / 1000);
     if (this.logger.enabled('debug')) {
       this.logger.debug('inference', { deployment: model, requestId, version, protocol, latencyMs: round(totalMs), queueMs: round(queueMs), computeMs: round(computeMs) });
     }
+  }
+
+  private successMetricsOf(model: string, version: number, protocol: Protocol): SuccessMetrics {
+    const key = `${model}\u0000${version}\u0000${protocol}`;
+    let m = this.successMetrics.get(key);
+    if (!m) {
+      m = {
+        requests: this.metrics.requests.labels(model, String(version), protocol, 'success'),
+        duration: this.metrics.requestDuration.labels(model, protocol),
+        queue: this.metrics.queueDuration.labels(model),
+        compute: this.metrics.computeDuration.labels(model),
+      };
+      this.successMetrics.set(key, m);
+    }
+    return m;
   }
 
   private recordFailure(model: string, version: number, protocol: Protocol, requestId: string, started: number, err: unknown): void {

@@ -63,6 +63,8 @@ export class LoadedVersion {
   private soloCounter = 0;
   /** False once the model showed its outputs do not follow the batch (rows in ≠ rows out). */
   private batchable = true;
+  /** False while the deployment's batching is off: requests then skip the batch key (each runs alone). */
+  private batching: boolean;
   private readonly batcher: AdaptiveBatcher<RunItem, ItemResult>;
   /** Identity of the model file this was loaded from (path, size, mtime). */
   loadKey = '';
@@ -93,6 +95,7 @@ export class LoadedVersion {
     predictor?: ScriptRuntime,
   ) {
     this.script = predictor;
+    this.batching = batcher.enabled;
     this.batcher = new AdaptiveBatcher<RunItem, ItemResult>(batcherLimits(batcher), {
       // A dead pool takes the batch too, to fail it at once rather than hold it forever.
       canStart: () => (pool.idleWorkers > 0 || pool.dead) && pool.queued === 0,
@@ -116,19 +119,23 @@ export class LoadedVersion {
 
   /** Applies new batcher settings without reloading. */
   configureBatching(spec: BatcherSpec): void {
+    this.batching = spec.enabled;
     this.batcher.setLimits(batcherLimits(spec));
   }
 
   /** Runs one already-validated request; `acquire` must have been called (see ModelManager.acquire). */
   async run(inputs: Tensor[], outputNames: string[]): Promise<VersionRunResult> {
     // A script has no signature: the request's own dimensions 1… must agree for rows to share a call.
-    const signature: TensorMetadata[] = this.script ? inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [-1, ...t.shape.slice(1)] })) : this.runtime.inputs;
-    const k = this.batchable ? batchKey(inputs, outputNames, signature) : undefined;
+    const signature = (): TensorMetadata[] => (this.script ? inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [-1, ...t.shape.slice(1)] })) : this.runtime.inputs);
+    // With batching off nothing shares a run: no key to build (a unique one keeps it alone even if batching is turned on meanwhile).
+    const k = this.batching && this.batchable ? batchKey(inputs, outputNames, signature()) : undefined;
     const item: RunItem = k
       ? { kind: 'tensors', key: k.key, rows: k.rows, inputs, outputNames }
       : { kind: 'tensors', key: `solo:${this.soloCounter++}`, rows: inputs[0]?.shape[0] ?? 1, inputs, outputNames };
     const { result, waitedMs } = await this.batcher.submit(item);
-    return { ...(result as VersionRunResult), queueMs: result.queueMs + waitedMs }; // a tensors item gets tensors back
+    // Each request's result is an object of its own (execute builds one per item): adjusted in place.
+    result.queueMs += waitedMs;
+    return result as VersionRunResult; // a tensors item gets tensors back
   }
 
   /** V1 rows (`instances`) to the predictor script's `predict`; batched with other rows when batching is on. */
@@ -139,17 +146,18 @@ export class LoadedVersion {
   }
 
   private async execute(items: RunItem[]): Promise<(ItemResult | Error)[]> {
+    const pool = this.pool as WorkerPool;
+    if (items.length === 1 && !this.script) {
+      // The common case (every request with batching off): no batch arrays to build.
+      const item = items[0] as Extract<RunItem, { kind: 'tensors' }>;
+      const r = await pool.run(item.inputs, item.outputNames);
+      this.onExecution?.(1, item.rows);
+      return [{ outputs: r.outputs, computeMs: r.computeMs, queueMs: r.queueMs, batchRequests: 1 }];
+    }
     const rows = items.map((i) => i.rows);
     const totalRows = rows.reduce((a, b) => a + b, 0);
     if (this.script) return this.executeScript(items, rows, totalRows);
     const tensorItems = items as Extract<RunItem, { kind: 'tensors' }>[];
-    const pool = this.pool as WorkerPool;
-    if (items.length === 1) {
-      const item = tensorItems[0]!;
-      const r = await pool.run(item.inputs, item.outputNames);
-      this.onExecution?.(1, totalRows);
-      return [{ ...r, batchRequests: 1 }];
-    }
     const r = await pool.run(concatInputs(tensorItems.map((i) => i.inputs)), tensorItems[0]!.outputNames);
     this.onExecution?.(items.length, totalRows);
     const split = splitOutputs(r.outputs, rows);

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InlinePolicy, type InlineLimits } from '../../server/runtime/inlinePolicy';
+import { InlinePolicy, RecentMedian, WINDOW, type InlineLimits } from '../../server/runtime/inlinePolicy';
 
 const LIMITS: InlineLimits = { maxRunMs: 0.25, budgetMs: 1, windowMs: 20, warmupRuns: 4, freeRunMs: 0.05 };
 
@@ -110,5 +110,29 @@ describe('InlinePolicy', () => {
     for (let i = 0; i < 9; i++) p.observeInline(1, 0.01, 0);
     assert.ok(Math.abs(p.estimateMs(1)! - 0.01) < 1e-9);
     assert.equal(p.wantsInline(20, 30), true, '20 rows × 0.01 ms');
+  });
+});
+
+describe('RecentMedian (the sorted window behind every estimate)', () => {
+  it('always equals the median of the last WINDOW samples, with repeats, and skips readings that are not finite', () => {
+    const m = new RecentMedian();
+    const all: number[] = [];
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    assert.equal(m.median(), undefined);
+    for (let i = 0; i < 500; i++) {
+      // Few distinct values, so the window holds repeats (the eviction must remove one copy only).
+      const v = Math.round(rand() * 20) / 100;
+      m.add(v);
+      all.push(v);
+      if (i % 97 === 0) m.add(Number.NaN);
+      const window = all.slice(-WINDOW).sort((a, b) => a - b);
+      assert.equal(m.median(), window[window.length >> 1], `after ${i + 1} samples`);
+      assert.equal(m.count, window.length);
+    }
+    m.clear();
+    assert.equal(m.median(), undefined);
+    m.add(0.3);
+    assert.equal(m.median(), 0.3);
   });
 });

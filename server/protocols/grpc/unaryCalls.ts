@@ -64,22 +64,40 @@ export function unary<Req, Res>(
   return (call, callback) => {
     const info: CallInfo = {};
     inflight.begin();
-    Promise.resolve()
-      .then(() => impl(call.request, info, call))
-      .then(
-        (response) => callback(null, response),
-        (err: unknown) => {
-          const e = toServiceError(err);
-          logger.debug(`grpc ${method} failed: ${e.details}`, {
-            ...(info.deployment !== undefined ? { deployment: info.deployment } : {}),
-            ...(info.requestId !== undefined ? { requestId: info.requestId } : {}),
-            code: e.code,
-          });
-          callback(e);
-        },
-      )
-      // grpc-js reports serialization failures to the client itself; this only guards against a throw from it.
-      .catch((err: unknown) => logger.error(`grpc ${method}: cannot send the answer: ${(err as Error)?.message ?? String(err)}`, { ...info }))
-      .finally(() => inflight.end());
+    // grpc-js reports serialization failures to the client itself; the catch only guards against a throw from it.
+    const answer = (response: Res): void => {
+      try {
+        callback(null, response);
+      } catch (err) {
+        logger.error(`grpc ${method}: cannot send the answer: ${(err as Error)?.message ?? String(err)}`, { ...info });
+      } finally {
+        inflight.end();
+      }
+    };
+    const fail = (err: unknown): void => {
+      try {
+        const e = toServiceError(err);
+        logger.debug(`grpc ${method} failed: ${e.details}`, {
+          ...(info.deployment !== undefined ? { deployment: info.deployment } : {}),
+          ...(info.requestId !== undefined ? { requestId: info.requestId } : {}),
+          code: e.code,
+        });
+        callback(e);
+      } catch (e2) {
+        logger.error(`grpc ${method}: cannot send the error: ${(e2 as Error)?.message ?? String(e2)}`, { ...info });
+      } finally {
+        inflight.end();
+      }
+    };
+    // One promise hop for an async handler, none for a synchronous one (this wraps every gRPC call).
+    let result: Promise<Res> | Res;
+    try {
+      result = impl(call.request, info, call);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (result instanceof Promise) result.then(answer, fail);
+    else answer(result);
   };
 }
