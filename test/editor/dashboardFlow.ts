@@ -7,8 +7,8 @@
 // One screenshot per step. Assertions read what the user sees (webview and workbench DOM) and the files.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Locator, Page } from 'playwright-core';
-import { dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
+import type { Frame, Page } from 'playwright-core';
+import { chooseFromContextMenu, dismissNotifications, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, viewPane, type Screenshots } from './lib/browser';
 import { runSteps, type FlowStep, type StepOutcome } from './lib/steps';
 import { fillField, webviewFrame } from './lib/webview';
 
@@ -54,23 +54,7 @@ export async function runDashboardFlow(ctx: DashboardFlowContext): Promise<StepO
       }
       await pollFor(`${NAME} running in the Deployments view`, 90_000, async () => ((await paneRowsText(pane)).some((r) => r.startsWith(`${NAME} `) && /running · iris v/.test(r)) ? true : undefined));
       await dismissNotifications(page);
-      const item = contextMenuItem(page, 'Open Dashboard');
-      // The view re-renders its rows when the deployment's state changes; a right-click on a row being
-      // replaced opens no menu (seen once in CI): a user right-clicks again (at most three times).
-      for (let attempt = 1; ; attempt++) {
-        await row.click({ button: 'right' });
-        const shown = await item.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
-        if (shown) break;
-        if (attempt === 3) throw new Error('the context menu with "Open Dashboard" did not open after three right-clicks');
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(500);
-      }
-      // Monaco menus ignore a click that comes right after they open (the right-click's own release).
-      await page.waitForTimeout(500);
-      await item.hover();
-      await item.click();
-      await page.waitForTimeout(1000);
-      if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter'); // the hovered item
+      await chooseFromContextMenu(page, row, 'Open Dashboard');
       dash = await webviewFrame(page, 'dashboard.js', `Dashboard: ${NAME}`);
       await runCommand(page, 'View: Close Primary Side Bar'); // room for the charts
       await pollFor('the target line says running', 20_000, async () => ((await text('target')).includes('running') ? true : undefined));
@@ -138,10 +122,6 @@ export async function runDashboardFlow(ctx: DashboardFlowContext): Promise<StepO
   ];
 
   return runSteps(page, screenshots, steps);
-}
-
-function contextMenuItem(page: Page, label: string): Locator {
-  return page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
 }
 
 /** Opens the ModelDeck side bar unless it shows already (clicking its icon again would close it). */

@@ -4,8 +4,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, type Screenshots } from './lib/browser';
+import { chooseFromContextMenu, expandPane, paneRowsText, pickQuickItem, pollFor, runCommand, type Screenshots } from './lib/browser';
 import { runSteps, type StepOutcome } from './lib/steps';
+import { webviewFrame } from './lib/webview';
 
 export interface RegistryFlowContext {
   page: Page;
@@ -38,16 +39,12 @@ export async function runRegistryFlow(ctx: RegistryFlowContext): Promise<StepOut
       const match = page.locator('.quick-input-list .monaco-list-row', { hasText: 'model.onnx' }).filter({ hasText: 'digits' }).first();
       await match.waitFor({ state: 'visible', timeout: 15_000 });
       await match.click();
+      // model.onnx opens in the model view (a webview that takes focus as it loads): let it open first.
+      await webviewFrame(page, 'modelView.js', 'digits v1', 45_000);
       await runCommand(page, 'File: Reveal Active File in Explorer View');
       const onnx = tree.locator('.monaco-list-row.selected[aria-label="model.onnx"]').first();
       await onnx.waitFor({ state: 'visible', timeout: 15_000 });
-      await onnx.click({ button: 'right' });
-      const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Register Model Version…' }).first();
-      await item.waitFor({ state: 'visible', timeout: 15_000 });
-      // Monaco menus ignore a click that comes right after they open (the right-click's own release).
-      await page.waitForTimeout(500);
-      await item.hover();
-      await item.click();
+      await chooseFromContextMenu(page, onnx, 'Register Model Version…');
       await pickQuickItem(page, 'digits'); // an existing model: the next version
       await answerInput(page, 'accuracy=0.9911, f1_macro=0.99');
       const v2 = join(workspace, 'models', 'digits', '2');

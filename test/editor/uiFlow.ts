@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { inferUrlOf } from './suite/api';
 import {
+  contextMenuItem,
   expandPane,
   paneRowsText,
   pickQuickItem,
@@ -208,10 +209,6 @@ export async function runUiFlow(ctx: UiFlowContext): Promise<StepOutcome[]> {
 
 function activityItem(page: Page, title: string): Locator {
   return page.locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item[aria-label^="${title}"]`).first();
-}
-
-function contextMenuItem(page: Page, label: string): Locator {
-  return page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
 }
 
 /** Clicks collapsed rows open until none is left (bounded). */

@@ -87,22 +87,38 @@ export async function waitForWorkbench(page: Page, timeoutMs = 90_000): Promise<
 export async function runCommand(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
   await dismissNotifications(page);
   const input = page.locator('.quick-input-widget .quick-input-box input');
+  // The palette closes when it loses focus, and an editor that is still opening (a webview, e.g. the
+  // model view) takes focus a moment later: typing can then find the box gone. Open it again then.
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt === 3;
+    try {
+      await openPalette(page, input, last ? timeoutMs : 5_000);
+      await input.fill(`>${title}`, { timeout: last ? timeoutMs : 5_000 });
+      // The row whose label is exactly the title (VS Code renders "Category: Title").
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ state: 'visible', timeout: last ? timeoutMs : 5_000 });
+      const label = (await row.getAttribute('aria-label')) ?? (await row.innerText());
+      if (!label.includes(title)) throw new Error(`palette row for "${title}" reads "${label}"`);
+      await row.click({ timeout: last ? timeoutMs : 5_000 });
+      return;
+    } catch (e) {
+      if (last) throw e;
+      await page.keyboard.press('Escape').catch(() => undefined);
+    }
+  }
+}
+
+/** Opens the command palette (F1) and waits for its input box. */
+async function openPalette(page: Page, input: Locator, timeoutMs: number): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     // The title bar, not a fixed point of the page: Restricted Mode puts a banner with a link above it.
     await page.locator('.part.titlebar').first().click({ position: { x: 700, y: 5 }, timeout: 5_000 }).catch(() => undefined);
     await page.keyboard.press('F1');
-    if (await input.isVisible().catch(() => false)) break;
+    if (await input.isVisible().catch(() => false)) return;
     await input.waitFor({ state: 'visible', timeout: 3_000 }).catch(() => undefined);
-    if (await input.isVisible().catch(() => false)) break;
+    if (await input.isVisible().catch(() => false)) return;
   }
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`>${title}`);
-  // The row whose label is exactly the title (VS Code renders "Category: Title").
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: timeoutMs });
-  const label = (await row.getAttribute('aria-label')) ?? (await row.innerText());
-  if (!label.includes(title)) throw new Error(`palette row for "${title}" reads "${label}"`);
-  await row.click();
 }
 
 /** Picks an entry of an open quick pick (e.g. a deployment name after a command asked for one). */
@@ -112,6 +128,37 @@ export async function pickQuickItem(page: Page, text: string, timeoutMs = 20_000
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await row.click();
+}
+
+/** An entry of the open context menu, by its label. */
+export function contextMenuItem(page: Page, label: string): Locator {
+  return page.locator('.context-view .monaco-menu .action-item', { hasText: label }).first();
+}
+
+/**
+ * Right-clicks `target` and chooses `label` from its context menu. A menu can close under the pointer
+ * (a tree row re-rendered, a webview that is loading takes focus): a user right-clicks again, and so do
+ * we, at most three times.
+ */
+export async function chooseFromContextMenu(page: Page, target: Locator, label: string): Promise<void> {
+  const item = contextMenuItem(page, label);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await target.click({ button: 'right', timeout: 10_000 });
+      await item.waitFor({ state: 'visible', timeout: 5_000 });
+      // Monaco menus ignore a click that comes right after they open (the right-click's own release).
+      await page.waitForTimeout(500);
+      await item.hover({ timeout: 5_000 });
+      await item.click({ timeout: 5_000 });
+      await page.waitForTimeout(1000);
+      if (await item.isVisible().catch(() => false)) await page.keyboard.press('Enter'); // the hovered entry
+      return;
+    } catch (e) {
+      if (attempt === 3) throw new Error(`"${label}" could not be chosen from the context menu after three right-clicks: ${String(e)}`);
+      await page.keyboard.press('Escape').catch(() => undefined);
+      await page.waitForTimeout(500);
+    }
+  }
 }
 
 /** Closes toasts that could cover what the next click needs. */
