@@ -1,5 +1,5 @@
 /**
- * Issue 14, item 4 ("defaults decided by data") and item 5 (1 vs 2 instances): A/B experiments on
+ * Issue 14, item 4 ("defaults decided by data") and item 5 (adaptive width, 1 vs 2 instances): A/B experiments on
  * ModelDeck itself. Each compares the default server with one setting changed, in AB_ROUNDS
  * interleaved rounds with the two servers' order alternating (drift on this shared VM cancels),
  * only on the models and protocols where the setting does something.
@@ -15,7 +15,7 @@ import type { Protocol } from './types';
 export const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 2);
 
 export interface AbExperiment {
-  key: 'inline' | 'decode' | 'spinning' | 'instances';
+  key: 'inline' | 'decode' | 'spinning' | 'adaptive' | 'instances';
   /** What the B server changes, as the report says it. */
   change: string;
   /** Extra server arguments of B. */
@@ -54,13 +54,21 @@ export const AB_EXPERIMENTS: AbExperiment[] = [
     concurrencies: [1, 16],
   },
   {
-    key: 'instances',
-    change: '`--instances 2` (two workers × 1 intra-op thread instead of one × 2)',
-    args: () => ['--instances', '2'],
-    // The tiny model's runs are inline: its instances do not run. c=1 shows the latency side.
+    key: 'adaptive',
+    change: '`--adaptive-threads off` (one worker × 2 intra-op threads for every run, the previous default)',
+    args: () => ['--adaptive-threads', 'off'],
+    // The tiny model's runs are inline: its workers do not run.
     models: ['cnn', 'ocr'],
     protocols: ['rest-binary', 'grpc'],
-    concurrencies: [1, 16, 64],
+    concurrencies: [1, 4, 16, 64],
+  },
+  {
+    key: 'instances',
+    change: '`--instances 2` (two workers × 1 intra-op thread, no wide session)',
+    args: () => ['--instances', '2'],
+    models: ['cnn', 'ocr'],
+    protocols: ['rest-binary', 'grpc'],
+    concurrencies: [1, 16],
   },
 ];
 

@@ -52,7 +52,8 @@ const EXPERIMENT_TITLE: Record<string, string> = {
   inline: 'Tiny runs on the main thread (`--inline-runs auto`, the default) vs always a worker',
   decode: 'Large JSON bodies on decode threads (default) vs on the main thread',
   spinning: "onnxruntime's intra-op spinning on (default) vs off",
-  instances: 'One worker × 2 intra-op threads (default) vs `--instances 2`',
+  adaptive: 'Adaptive width (default: one wide session for a lone run, single-thread sessions for overlapping runs) vs one worker × 2 intra-op threads',
+  instances: 'Adaptive width (default) vs `--instances 2` (two single-thread sessions for every run)',
 };
 
 const geomean = (xs: number[]): number | undefined => (xs.length ? Math.exp(xs.reduce((a, b) => a + Math.log(b), 0) / xs.length) : undefined);
@@ -132,9 +133,13 @@ function missesSection(report: BenchReport): string[] {
   const cg = row('cnn', 'modeldeck', 'grpc', false, 64);
   const cn = row('cnn', 'naive', 'grpc', null, 64);
   const floorCnn = report.floor.cnn;
-  const inst = abCells(report, 'instances').filter((x) => x.model === 'cnn');
+  const adaptive = abCells(report, 'adaptive');
+  const cnnRows = report.rows.filter((r) => r.model === 'cnn' && r.system === 'modeldeck' && r.batching === false && !r.failed);
+  const cnnLow = cnnRows.map((r) => ({ r, x: ratio(r, naiveFor(report, r)) })).filter((e): e is { r: Row; x: number } => e.x !== undefined && e.x < 1);
   out.push(
-    `- **cnn, c ≥ 4** (down to ${fx(ratio(cg, cn))} at gRPC c=64): a compute-bound model (${f(floorCnn?.meanMs, 2)} ms per run in the floor, both cores). ModelDeck runs it in a worker with two intra-op threads while its main thread parses and answers: three busy threads on two cores, so one of the run's two threads is regularly preempted and the other waits for it at the end of each parallel section — session.run takes ${f(cg?.meanComputeMs, 2)} ms inside ModelDeck vs ${f(floorCnn?.meanMs, 2)} ms in the floor. The naive peer runs inference on its main thread between requests (two threads, never a third). Measured alternative: two single-thread instances (no shared parallel sections): ${inst.map((x) => `c=${x.c} ${PROTOCOL_NAME[x.protocol]} ${fx(x.bOverA)}`).join(', ')} of the default — faster under concurrency, slower alone, so the default stays and the README tells concurrent deployments to set \`resources.instances\`. Tried by hand (not kept): onnxruntime's \`session.dynamic_block_base\` 4 (smaller, dynamically scheduled blocks, which a preempted thread should delay less) gave 0.95× and 1.00× of the default in two interleaved rounds on cnn gRPC c=16. The experiment left: keep both a 1×2 and a 2×1 session set and pick by the measured concurrency (memory ×2 for such models).`,
+    `- **cnn** (${cnnLow.length ? `below 1.0× in this run: ${cnnLow.map((e) => `${PROTOCOL_NAME[e.r.protocol]} c=${e.r.concurrency} ${fx(e.x)}`).join(', ')}` : 'every row at or above 1.0× in this run'}): a compute-bound model (${f(floorCnn?.meanMs, 2)} ms per run in the floor, both cores; session.run ${f(cg?.meanComputeMs, 2)} ms inside ModelDeck at gRPC c=64, ${fx(ratio(cg, cn))} the naive gRPC peer there). The last report's profile: one worker with two intra-op threads while the main thread parses and answers is three busy threads on two cores, so one of the run's threads is preempted and the other waits for it at the end of each parallel section. ` +
+      `Done this round: **adaptive width** (server/runtime/widthPlan.ts, workerPool.ts): a run that comes alone takes one session × 2 threads; runs that overlap take two single-thread sessions; never both at once (a narrow run waits for a wide one to end). Default ÷ \`--adaptive-threads off\` in this run's A/B: ${adaptive.map((x) => `${x.model} ${PROTOCOL_NAME[x.protocol]} c=${x.c} ${x.bOverA ? fx(1 / x.bOverA) : 'n/a'}`).join(', ')}. ` +
+      `Tried by hand earlier (not kept): onnxruntime's \`session.dynamic_block_base\` 4 gave 0.95× and 1.00× of the default on cnn gRPC c=16. What is left: at c=1 the wide session still shares two cores with the main thread (a request's parse and answer run while no run does, so less than at c ≥ 4).`,
   );
   // ocr REST binary vs the floor.
   const ob = row('ocr', 'modeldeck', 'rest-binary', false, 16);
@@ -190,7 +195,8 @@ const EXPERIMENT_CHANGE: Record<string, string> = {
   inline: '`--inline-runs off`: every run through a worker thread (only the tiny model qualifies for the main thread: the others run over 0.25 ms)',
   decode: '`--decode-threads 0`: large JSON bodies parsed on the main thread (only the ocr model\'s ≈ 160 KB bodies are over the 64 KiB threshold)',
   spinning: 'the worker with `allow_spinning: 0` for intra-op and inter-op threads (bench/noSpinWorker.ts via `--worker-script`; the tiny model runs inline on one thread, so it is left out)',
-  instances: '`--instances 2`: two worker threads × 1 intra-op thread each',
+  adaptive: '`--adaptive-threads off`: one worker × 2 intra-op threads for every run (the default before this change)',
+  instances: '`--instances 2`: two worker threads × 1 intra-op thread each, no wide session',
 };
 
 /** Batching on ÷ off from the main rows (one run each), per model, protocol and c: the batching default. */
@@ -246,9 +252,9 @@ function scalingSection(report: BenchReport): string[] {
       if (protocol === 'grpc') line(m.key, protocol, 'naive gRPC peer', find(report.naiveGrpc ?? [], m.key, 'naive', 'grpc', null, 16));
     }
   }
-  const inst = abCells(report, 'instances');
-  if (inst.length) {
-    out.push('', `Measured here, 1 vs 2 instances (the A/B table above): ${inst.map((x) => `${x.model} ${PROTOCOL_NAME[x.protocol]} c=${x.c} 2 instances ÷ 1 = ${fx(x.bOverA)}`).join('; ')}.`);
+  const ad = abCells(report, 'adaptive');
+  if (ad.length) {
+    out.push('', `Measured here, adaptive width vs one session × 2 threads (the A/B table above): ${ad.map((x) => `${x.model} ${PROTOCOL_NAME[x.protocol]} c=${x.c} adaptive ÷ fixed = ${x.bOverA ? fx(1 / x.bOverA) : 'n/a'}`).join('; ')}. On N cores the adaptive pool holds N single-thread sessions and one N-thread session (N + 1 copies, capped at 512 MiB in all): throughput under concurrency grows like N independent runs, latency alone like one run over N threads.`);
   }
   out.push('');
   return out;
@@ -304,12 +310,12 @@ function targetsList(report: BenchReport): string[] {
     abCells(report, key).filter((x) => pred(x.c)).map((x) => x.bOverA).filter((v): v is number => v !== undefined).map((v) => 1 / v);
   const gm = (xs: number[]): string => fx(geomean(xs));
   out.push(
-    `- **4. Defaults decided by data** (the A/B and batching tables above): ${expSummary('inline', 'tiny runs on the main thread (default on)')}; ${expSummary('decode', 'decode threads for large JSON (default on)')}; ${expSummary('spinning', 'spinning (default on)')}; ${expSummary('instances', 'one instance × 2 threads vs two × 1 (default one)')}. ` +
+    `- **4. Defaults decided by data** (the A/B and batching tables above): ${expSummary('inline', 'tiny runs on the main thread (default on)')}; ${expSummary('decode', 'decode threads for large JSON (default on)')}; ${expSummary('spinning', 'spinning (default on)')}; ${expSummary('adaptive', 'adaptive width vs one session × 2 threads (default adaptive)')}; ${expSummary('instances', 'adaptive width vs two single-thread sessions (default adaptive)')}. ` +
       `**Decisions:** main-thread runs for tiny models **on** (default ÷ off ${gm(cellsOf('inline'))}); decode threads **on** (${gm(cellsOf('decode'))}; a lone request is parsed in place); spinning left at onnxruntime's default (default ÷ off ${gm(cellsOf('spinning'))}: mixed by model and concurrency, within this VM's noise overall); ` +
-      `**one instance × all cores' threads kept** although two single-thread instances are faster under concurrency on the compute-bound models (default ÷ 2 instances at c ≥ 16: ${gm(cellsOf('instances', (c) => c >= 16))}): at c = 1 they are ${gm(cellsOf('instances', (c) => c === 1))} (one run gets one core instead of two) and they hold the model twice; deployments that serve concurrent traffic should set \`resources.instances\` to the cores (README, "Deployments"). ` +
+      `**adaptive width on** (default ÷ one session × 2 threads: ${gm(cellsOf('adaptive'))} overall, ${gm(cellsOf('adaptive', (c) => c === 1))} at c = 1, ${gm(cellsOf('adaptive', (c) => c >= 4))} at c ≥ 4; default ÷ two fixed single-thread sessions: ${gm(cellsOf('instances', (c) => c === 1))} at c = 1, ${gm(cellsOf('instances', (c) => c >= 16))} at c ≥ 16): it keeps the wide session's latency for a lone request and the narrow sessions' throughput under concurrency, for N + 1 copies of the model (capped at 512 MiB; GPU models and deployments that set \`resources.instances\` keep a fixed split). ` +
       `Batching stays off by default: it wins at c ≥ 16 on the tiny model and costs at c = 1 on the others (batching table).`,
   );
-  out.push('- **5. Scale beyond two cores on paper**: the scaling table above (main-thread vs other CPU per request, measured; ceilings projected to 4, 16 and 64 cores), with 1 vs 2 instances measured in the A/B table.');
+  out.push('- **5. Scale beyond two cores on paper**: the scaling table above (main-thread vs other CPU per request, measured; ceilings projected to 4, 16 and 64 cores), with the adaptive width and 2 instances measured in the A/B tables.');
   out.push('');
   out.push(
     '**Previous figures** (the run before this change, 2026-12-04 21:26, same machine and bench, before tiny runs on the main thread, decode threads and the JSON number scanner): ModelDeck gRPC ÷ naive gRPC peer, tiny, batching off: 0.84× (c=1), 0.70× (c=4), 0.60× (c=16), 0.68× (c=64); tiny REST JSON c=1 0.79× the naive express peer (p50 0.524 vs 0.415 ms; gRPC 0.566 vs 0.482 ms); cnn gRPC c=16 0.93×, c=64 0.80×; ' +

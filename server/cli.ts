@@ -39,6 +39,11 @@ and KServe V1.
   --inline-runs auto|off auto (default): ONNX runs the workers measured to be tiny (≤ 0.25 ms, CPU,
                          model file ≤ 8 MiB) run on the main thread, skipping the hand-off to a
                          worker, within 5 ms per 20 ms of main-thread time; off: always a worker
+  --adaptive-threads auto|off  auto (default): a CPU model with resources.instances 1 gets one
+                         session with a thread per core for runs that come alone and
+                         single-thread sessions (up to one per core, started as runs overlap)
+                         for overlapping runs (never more busy threads than cores; all copies
+                         ≤ 512 MiB); off: one session × all cores
   --decode-threads N     threads that parse large V2 JSON bodies off the event loop (default: one
                          per core, at most 8; 0 = on the main thread)
   --decode-min-bytes N   JSON bodies of at least N bytes go to those threads (default 65536)
@@ -101,6 +106,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
         instances: { type: 'string' },
         'worker-script': { type: 'string' },
         'inline-runs': { type: 'string' },
+        'adaptive-threads': { type: 'string' },
         'decode-threads': { type: 'string' },
         'decode-min-bytes': { type: 'string' },
         'log-payload-max-bytes': { type: 'string' },
@@ -131,6 +137,8 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
   }
   const inlineRuns = v['inline-runs'] ?? DEFAULT_CONFIG.inlineRuns;
   if (inlineRuns !== 'auto' && inlineRuns !== 'off') throw new UsageError(`--inline-runs must be auto or off (got "${inlineRuns}")`);
+  const adaptiveThreads = v['adaptive-threads'] ?? DEFAULT_CONFIG.adaptiveThreads;
+  if (adaptiveThreads !== 'auto' && adaptiveThreads !== 'off') throw new UsageError(`--adaptive-threads must be auto or off (got "${adaptiveThreads}")`);
   const grpcPort = v['grpc-port'] === 'off' ? -1 : intOption('grpc-port', v['grpc-port'], DEFAULT_CONFIG.grpcPort!, 0);
   const config: ServerConfig = {
     registries,
@@ -158,6 +166,7 @@ export function parseCli(argv: string[], cwd = process.cwd()): ServerConfig | 'h
     },
     defaultInstances: intOption('instances', v.instances, DEFAULT_CONFIG.defaultInstances, 1),
     inlineRuns,
+    adaptiveThreads,
     decodeThreads: intOption('decode-threads', v['decode-threads'], DEFAULT_CONFIG.decodeThreads, 0),
     decodeMinBytes: intOption('decode-min-bytes', v['decode-min-bytes'], DEFAULT_CONFIG.decodeMinBytes, 0),
     inferenceLog: {

@@ -54,6 +54,8 @@ export interface ServerConfig {
   decodeMinBytes: number;
   /** `auto`: ONNX runs measured to be tiny run on the main thread (no worker hand-off); `off`: never. */
   inlineRuns: 'auto' | 'off';
+  /** `auto`: one wide session for a run that comes alone, one narrow per core for overlapping runs (workerPool.ts); `off`: fixed. */
+  adaptiveThreads: 'auto' | 'off';
   /** A predictor/transformer script call running longer fails and its host is replaced, ms. */
   scriptTimeoutMs: number;
   /** Inference logger: payload cap, file sink rotation, HTTP sinks on their own thread. */
@@ -79,6 +81,7 @@ export const DEFAULT_CONFIG: Omit<ServerConfig, 'registries'> = {
   defaultBatcher: { enabled: false, maxBatchSize: 32, maxLatencyMs: 5, maxQueueSize: 1024 },
   defaultInstances: 1,
   inlineRuns: 'auto',
+  adaptiveThreads: 'auto',
   decodeThreads: defaultDecodeThreads(),
   decodeMinBytes: 64 * 1024,
   scriptTimeoutMs: 60_000,

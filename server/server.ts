@@ -62,6 +62,7 @@ export async function startServer(config: ServerConfig, logger: Logger = createL
     stats,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
     inlineRuns: config.inlineRuns,
+    adaptiveThreads: config.adaptiveThreads,
     drainTimeoutMs: config.shutdownTimeoutMs,
     scriptTimeoutMs: config.scriptTimeoutMs,
   });

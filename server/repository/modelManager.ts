@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as fs from 'node:fs';
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
 import { describeVersionSelector } from '../../src/core/deployment/deploymentSpec';
 import { localServingGaps } from '../../src/core/deployment/localServingGaps';
@@ -10,6 +11,7 @@ import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
 import type { ModelStatsBook } from '../observability/modelStats';
 import { planProviders } from '../runtime/executionProviders';
+import { chooseWidth } from '../runtime/widthPlan';
 import type { PoolEvent } from '../runtime/channelPool';
 import { WorkerPool, type PoolInfo } from '../runtime/workerPool';
 import type { ScriptPool } from '../scripts/scriptPool';
@@ -63,6 +65,8 @@ export interface ModelManagerOptions {
   workerScript?: string;
   /** Tiny ONNX runs on the main thread (`auto`, the default) or always on workers (`off`). */
   inlineRuns?: 'auto' | 'off';
+  /** One wide session for lone runs + one narrow per core for overlapping ones (`auto`, the default; widthPlan.ts). */
+  adaptiveThreads?: 'auto' | 'off';
   /** How long a retired version may take to finish its in-flight requests. */
   drainTimeoutMs?: number;
   /** A script call running longer fails and its host is replaced, ms (default 60 s). */
@@ -291,16 +295,35 @@ export class ModelManager {
       if (info.modelFile === undefined) {
         throw new Error(`version ${info.version} of model "${info.model}" has no .onnx file (files: ${info.files.join(', ')}); serve it with a predictor script (modelServer "script")`);
       }
-      const instances = spec.resources.instances;
+      const providers = planProviders(spec.resources);
+      const width = chooseWidth({
+        instances: spec.resources.instances,
+        cores: this.cores,
+        modelBytes: fileSize(info.modelFile),
+        cpuOnly: providers.every((p) => p === 'cpu'),
+        adaptive: this.opts.adaptiveThreads ?? 'auto',
+      });
       ({ pool, info: runtime } = await WorkerPool.start({
         modelFile: info.modelFile,
-        instances,
-        providers: planProviders(spec.resources),
-        // Sessions share the cores: more instances, fewer threads each.
-        intraOpThreads: Math.max(1, Math.floor(this.cores / instances)),
+        instances: width.instances,
+        ...(width.maxInstances ? { maxInstances: width.maxInstances } : {}),
+        providers,
+        intraOpThreads: width.intraOpThreads,
+        ...(width.wideThreads ? { wideThreads: width.wideThreads } : {}),
         ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
         inlineRuns: this.opts.inlineRuns ?? 'auto',
       }));
+      const plan = pool.plan;
+      const why = width.why ?? (plan.adaptive ? undefined : plan.reason);
+      if (plan.adaptive) {
+        this.opts.logger.info(`version ${info.version}: a run alone uses one session × ${plan.wideThreads} threads, overlapping runs up to ${plan.maxNarrow} sessions × 1 thread, started as runs overlap (--adaptive-threads off: one session × all cores)`, { deployment: spec.name });
+      } else if (why) {
+        this.opts.logger.info(`version ${info.version}: ${width.instances} session(s) × ${width.intraOpThreads} thread(s), not adaptive: ${why}`, { deployment: spec.name });
+      }
+      pool.onWideLost = (reason) => {
+        this.opts.metrics.workerEvents.labels(spec.name, 'lost').inc();
+        this.opts.logger.warn(`version ${info.version}: the wide session's worker was lost (${reason}); runs use the single-thread sessions until the version is loaded again`, { deployment: spec.name });
+      };
       pool.onInline = (e) => {
         const at = { deployment: spec.name };
         if (e.on) this.opts.logger.info(`version ${info.version}: runs take about ${(e.estimateMs * 1000).toFixed(0)} µs, so they run on the main thread (no worker hand-off; --inline-runs off turns this off)`, at);
@@ -391,3 +414,11 @@ async function fileKey(info: ModelVersionInfo): Promise<string> {
   }
 }
 
+/** Bytes of a file, 0 when it cannot be read (the load that follows reports why). */
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}

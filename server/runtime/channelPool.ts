@@ -126,6 +126,17 @@ export class ChannelPool<J, R, I> {
     return { pool, infos: settled.map((r) => (r as PromiseFulfilledResult<I>).value) };
   }
 
+  /** Replacements for lost channels, scheduled or loading. */
+  protected get replacing(): number {
+    return this.restarting;
+  }
+
+  /** Starts one more channel (a pool that grows with demand); it takes queued jobs once loaded. */
+  protected addChannel(): Promise<I> {
+    if (this.closed || this.gaveUp) return Promise.reject(new InferenceError('unavailable', this.closed ? 'model is unloading' : 'no longer starting workers'));
+    return this.spawn();
+  }
+
   private spawn(): Promise<I> {
     const { driver } = this;
     let worker: PoolChannel;
@@ -222,7 +233,14 @@ export class ChannelPool<J, R, I> {
     });
   }
 
-  private pump(): void {
+  /** True while queued jobs must wait although a channel is idle (a subclass's other lane holds the cores). */
+  protected get held(): boolean {
+    return false;
+  }
+
+  /** Sends queued jobs to idle channels (also called by a subclass when it stops holding them). */
+  protected pump(): void {
+    if (this.held) return;
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (!slot.ready || slot.busy) continue;

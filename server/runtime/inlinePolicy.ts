@@ -86,18 +86,15 @@ export class InlinePolicy {
   /** Set once inline runs turned out slower than the limit: the lane stays off for this version. */
   private off = false;
 
-  constructor(
-    private readonly limits: InlineLimits = DEFAULT_INLINE_LIMITS,
-    /**
-     * Intra-op threads of the worker sessions whose runs are measured. The main-thread session has
-     * one, so a worker's time is scaled by this (as if the run parallelised perfectly: the safe side).
-     */
-    private readonly workerThreads = 1,
-  ) {}
+  constructor(private readonly limits: InlineLimits = DEFAULT_INLINE_LIMITS) {}
 
-  /** A run finished on a worker: `ms` inside session.run for `rows` rows. */
-  observeWorker(rows: number, ms: number): void {
-    this.worker.add(ms / Math.max(1, rows));
+  /**
+   * A run finished on a worker: `ms` inside session.run for `rows` rows, by a session with `threads`
+   * intra-op threads. The main-thread session has one, so the time is scaled by the threads (as if
+   * the run parallelised perfectly: the safe side).
+   */
+  observeWorker(rows: number, ms: number, threads = 1): void {
+    this.worker.add((ms * Math.max(1, threads)) / Math.max(1, rows));
   }
 
   /** A run finished on the main thread at `nowMs`: charged to the window's budget (unless it was free). */
@@ -121,7 +118,7 @@ export class InlinePolicy {
    */
   estimateMs(rows: number): number | undefined {
     if (this.off) return undefined;
-    const fromWorker = this.worker.count >= this.limits.warmupRuns ? this.worker.median()! * this.workerThreads : undefined;
+    const fromWorker = this.worker.count >= this.limits.warmupRuns ? this.worker.median()! : undefined;
     // A few inline runs are not a verdict yet (one preempted run would be the median): until then the
     // workers' measurements decide.
     const perRow = this.inline.count >= MIN_INLINE_VERDICT ? this.inline.median() : fromWorker;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { InferenceError } from '../errors';
 import type { TensorMetadata } from '../tensor/types';
 import { performance } from 'node:perf_hooks';
-import { ChannelPool, type PoolChannel, type PoolDriver } from './channelPool';
+import { ChannelPool, type PoolChannel, type PoolDriver, type PoolRunResult } from './channelPool';
 import { InlinePolicy, type InlineLimits } from './inlinePolicy';
 import { InlineSession } from './inlineSession';
 import { transferListOf } from './transfer';
@@ -35,8 +35,13 @@ export interface RunResult {
 export interface WorkerPoolOptions {
   /** Absolute .onnx path. */
   modelFile: string;
-  /** Number of sessions (one per worker thread). */
+  /** Number of sessions (one per worker thread) started with the pool. */
   instances: number;
+  /**
+   * More sessions of the same width may be started while every one is busy and runs wait, up to this
+   * many (adaptive width: narrow sessions appear only under concurrent load). Default: `instances`.
+   */
+  maxInstances?: number;
   /** Providers to try in order. */
   providers: string[];
   /** Intra-op threads per session. */
@@ -50,10 +55,21 @@ export interface WorkerPoolOptions {
   inlineRuns?: 'auto' | 'off';
   /** Overrides the inline policy's limits (tests, benchmarks). */
   inlineLimits?: InlineLimits;
+  /**
+   * Adaptive width: beside the `instances` narrow sessions, one more worker whose session has this
+   * many intra-op threads takes a run that arrives while everything is idle; runs that overlap go to
+   * the narrow ones. Undefined: no wide lane.
+   */
+  wideThreads?: number;
 }
 
 /** The main-thread lane switched on or off, for the server log. */
 export type InlineEvent = { on: true; estimateMs: number } | { on: false; reason: string };
+
+/** How the pool's runs are spread over threads, for the server log. */
+export type WidthPlan =
+  | { adaptive: true; wideThreads: number; narrow: number; maxNarrow: number }
+  | { adaptive: false; instances: number; threads: number; reason?: string };
 
 interface OnnxJob {
   inputs: WireTensor[];
@@ -89,6 +105,18 @@ function onnxDriver(opts: WorkerPoolOptions): PoolDriver<OnnxJob, WireTensor[], 
  */
 export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
   private policy: InlinePolicy | undefined;
+  /** The wide lane (one worker, all cores' threads), when the width is adaptive. */
+  private wide: WorkerPool | undefined;
+  private wideRunning = 0;
+  /** Narrow sessions the pool may grow to, and those loading now. */
+  private maxNarrow = 1;
+  private growing = 0;
+  private narrowThreads = 1;
+  private wideThreads = 1;
+  /** How runs are spread over threads (for the log). */
+  plan: WidthPlan = { adaptive: false, instances: 1, threads: 1 };
+  /** Runs served by the wide lane so far. */
+  wideRuns = 0;
   private inline: InlineSession | undefined;
   private inlineLoading: Promise<void> | undefined;
   private readonly inlineRunning = new Set<Promise<unknown>>();
@@ -97,17 +125,80 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
   inlineRuns = 0;
   /** Reports the main-thread lane switching on (or failing to). */
   onInline: ((e: InlineEvent) => void) | undefined;
+  /** Reports the wide lane's worker lost (the narrow sessions serve on). */
+  onWideLost: ((reason: string) => void) | undefined;
 
   /** Starts the workers and loads the model in each; rejects if any session cannot be created. */
   static async start(opts: WorkerPoolOptions): Promise<{ pool: WorkerPool; info: PoolInfo }> {
     const { pool, infos } = await ChannelPool.startPool<PoolInfo, WorkerPool>(new WorkerPool(onnxDriver(opts), opts.instances));
     const info = { ...infos[0]!, loadMs: Math.max(...infos.map((i) => i.loadMs)) };
+    pool.narrowThreads = opts.intraOpThreads;
+    pool.maxNarrow = Math.max(opts.instances, opts.maxInstances ?? opts.instances);
+    pool.plan = { adaptive: false, instances: opts.instances, threads: opts.intraOpThreads };
+    if (opts.wideThreads !== undefined && opts.wideThreads > 1) {
+      if (info.provider !== 'cpu') {
+        pool.plan.reason = `the ${info.provider} provider runs one session`;
+      } else {
+        // A wide session that cannot load (memory) costs the adaptive width, not the deployment.
+        try {
+          const wide = await ChannelPool.startPool<PoolInfo, WorkerPool>(new WorkerPool(onnxDriver({ ...opts, intraOpThreads: opts.wideThreads, wideThreads: undefined }), 1));
+          pool.attachWide(wide.pool, opts.wideThreads);
+          info.loadMs = Math.max(info.loadMs, wide.infos[0]!.loadMs);
+        } catch (err) {
+          pool.plan.reason = `the wide session did not load: ${(err as Error).message}`;
+        }
+      }
+    }
     // Only a CPU session is duplicated on the main thread: a GPU one would hold device memory twice.
     if ((opts.inlineRuns ?? 'auto') === 'auto' && info.provider === 'cpu' && InlineSession.fits(opts.modelFile)) {
-      pool.policy = new InlinePolicy(opts.inlineLimits, opts.intraOpThreads);
+      pool.policy = new InlinePolicy(opts.inlineLimits);
       pool.modelFile = opts.modelFile;
     }
     return { pool, info };
+  }
+
+  private attachWide(wide: WorkerPool, threads: number): void {
+    this.wide = wide;
+    this.wideThreads = threads;
+    this.plan = { adaptive: true, wideThreads: threads, narrow: this.size, maxNarrow: this.maxNarrow };
+    wide.onCapacity = () => this.onCapacity?.();
+    // The wide lane is a speed-up, not capacity: lost once, it is dropped (no replacement, no give-up
+    // count of its own); the narrow sessions serve on, and the next load of the version tries again.
+    wide.onEvent = (e) => {
+      if (e.type === 'worker-lost' && this.wide === wide) this.dropWide(e.reason);
+    };
+  }
+
+  /** Starts up to `wanted` more narrow sessions, within maxNarrow; one that fails to load stops the growth. */
+  private grow(wanted: number): void {
+    // A pool that lost every worker (or gave up) is not growing: its replacements decide.
+    if (this.dead || this.size === 0) return;
+    // Replacements of lost workers are sessions on their way too.
+    const coming = this.growing + this.replacing;
+    const n = Math.min(wanted - coming, this.maxNarrow - this.size - coming);
+    for (let i = 0; i < n; i++) {
+      this.growing++;
+      this.addChannel().then(
+        () => {
+          this.growing--;
+          if (this.plan.adaptive) this.plan.narrow = this.size;
+          this.onCapacity?.();
+        },
+        () => {
+          // The pool counts and reports the loss; growing further would repeat it.
+          this.growing--;
+          this.maxNarrow = this.size;
+        },
+      );
+    }
+  }
+
+  private dropWide(reason: string): void {
+    const wide = this.wide!;
+    this.wide = undefined;
+    this.plan = { adaptive: false, instances: this.size, threads: this.narrowThreads, reason: `the wide session was lost: ${reason}` };
+    void wide.close(0);
+    this.onWideLost?.(reason);
   }
 
   /**
@@ -115,8 +206,33 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
    * time, so with batching on, requests arriving during a run are merged into the next one.
    */
   override get idleWorkers(): number {
-    if (this.inline && this.policy) return this.inlineRunning.size === 0 ? Math.max(1, super.idleWorkers) : 0;
-    return super.idleWorkers;
+    if (this.inline && this.policy) return this.inlineRunning.size === 0 ? Math.max(1, this.workerIdle) : 0;
+    return this.workerIdle;
+  }
+
+  /** A wide run holds every core: no narrow worker counts as idle meanwhile. */
+  private get workerIdle(): number {
+    return this.wideRunning > 0 ? 0 : super.idleWorkers;
+  }
+
+  /** Sessions running now, by lane (the wide lane and the narrow ones never overlap). */
+  get lanesBusy(): { wide: number; narrow: number } {
+    return { wide: this.wideRunning, narrow: this.size - super.idleWorkers };
+  }
+
+  protected override get held(): boolean {
+    return this.wideRunning > 0;
+  }
+
+  /**
+   * The wide lane takes a run only when it would be the only one: no narrow run, none queued, no
+   * other wide run. A run that arrives meanwhile queues for the narrow workers, which start when
+   * the wide run ends: never more busy intra-op threads than cores.
+   */
+  private wideFree(): WorkerPool | undefined {
+    const wide = this.wide;
+    if (!wide || this.wideRunning > 0 || this.queued > 0 || wide.idleWorkers === 0) return undefined;
+    return super.idleWorkers === this.size && this.size > 0 ? wide : undefined;
   }
 
   /** Runs one inference: on the main thread when the policy says it is tiny, else on the next free worker. */
@@ -136,9 +252,26 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
         this.onCapacity?.();
       }
     }
-    const r = await this.runJob({ inputs, outputNames });
+    const wide = this.wideFree();
+    let r: PoolRunResult<WireTensor[]>;
+    if (wide) {
+      this.wideRunning++;
+      try {
+        r = await wide.runJob({ inputs, outputNames });
+        this.wideRuns++;
+      } finally {
+        this.wideRunning--;
+        this.grow(this.queued - super.idleWorkers); // runs that queued behind the wide one overlap
+        this.pump(); // what queued behind the wide run
+        this.onCapacity?.();
+      }
+    } else {
+      // Every narrow session busy: this run overlaps others, so start one more (up to the cores).
+      if (super.idleWorkers === 0 && this.maxNarrow > this.size) this.grow(this.queued + 1);
+      r = await this.runJob({ inputs, outputNames });
+    }
     if (policy) {
-      policy.observeWorker(rows, r.computeMs);
+      policy.observeWorker(rows, r.computeMs, wide ? this.wideThreads : this.narrowThreads);
       if (!this.inline && !this.inlineLoading && policy.eligible) this.loadInline(policy.estimateMs(1)!);
     }
     return { outputs: r.result, computeMs: r.computeMs, queueMs: r.queueMs };
@@ -161,7 +294,9 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
 
   override async close(timeoutMs = 30_000): Promise<void> {
     this.policy = undefined; // no new inline runs; the rest finish within a loop turn
-    await super.close(timeoutMs);
+    const wide = this.wide;
+    this.wide = undefined;
+    await Promise.all([super.close(timeoutMs), wide?.close(timeoutMs)]);
     await this.inlineLoading;
     await Promise.allSettled([...this.inlineRunning]);
     const inline = this.inline;

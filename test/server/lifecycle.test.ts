@@ -46,12 +46,13 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 }
 
 /** A server whose one model "echo" runs on a stand-in worker (real worker protocol) that echoes x as y and ends its thread on a first value of -1. */
-async function startEchoServer() {
+/** The echo stand-in model; one worker (no adaptive width) unless `args` say otherwise. */
+async function startEchoServer(args: string[] = ['--adaptive-threads', 'off']) {
   const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-crash-'));
   await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
   await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
   const worker = path.join(__dirname, '..', 'fixtures', 'workers', 'echoWorker.mjs');
-  return startServerProcess(['--registry', registry, '--worker-script', worker]);
+  return startServerProcess(['--registry', registry, '--worker-script', worker, ...args]);
 }
 
 const echoBody = (v: number) => ({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [v, v, v, v] }] });
@@ -226,6 +227,28 @@ describe('versions, deployments and shutdown', () => {
       await server.waitForLog((l) => /inference worker of version 1 replaced; 1 running/.test(String(l.msg)));
       assert.equal((await getJson(`${server.url}/v2/models/echo/ready`)).status, 200);
       assert.equal((await getJson(`${server.url}/v2/health/live`)).status, 200, 'the server itself never went down');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('adaptive width: a lone request that kills the wide session\'s worker gets 500; the single-thread sessions serve on', { skip: os.availableParallelism() < 2 ? 'one core: no adaptive width' : false }, async () => {
+    const server = await startEchoServer([]);
+    try {
+      await server.waitForLog((l) => /a run alone uses one session × \d+ threads, overlapping runs up to \d+ sessions × 1 thread/.test(String(l.msg)));
+      const crash = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(-1));
+      assert.equal(crash.status, 500);
+      assert.match(crash.body.error, /inference worker exited with code 7/);
+      const lost = await server.waitForLog((l) => /the wide session's worker was lost \(inference worker exited with code 7\); runs use the single-thread sessions/.test(String(l.msg)));
+      assert.equal(lost.level, 'warn');
+      for (const v of [4, 5, 6]) {
+        const r = await postJson(`${server.url}/v2/models/echo/infer`, echoBody(v));
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(r.body.outputs[0].data, [v, v, v, v]);
+      }
+      assert.equal((await getJson(`${server.url}/v2/models/echo/ready`)).status, 200, 'the narrow sessions never stopped');
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.match(metrics, /modeldeck_worker_events_total\{model="echo",event="lost"\} 1\b/, 'the lost worker is counted');
     } finally {
       await server.stop();
     }

@@ -92,7 +92,7 @@ describe('worker losses on the dashboard', () => {
     const registry = await fs.mkdtemp(path.join(os.tmpdir(), 'modeldeck-dash-'));
     await fs.mkdir(path.join(registry, 'echo', '1'), { recursive: true });
     await fs.writeFile(path.join(registry, 'echo', '1', 'model.onnx'), 'stand-in model');
-    const server = await startServerProcess(['--registry', registry, '--worker-script', path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'echoWorker.mjs')]);
+    const server = await startServerProcess(['--registry', registry, '--worker-script', path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'echoWorker.mjs'), '--adaptive-threads', 'off']);
     try {
       const res = await fetch(`${server.url}/v2/models/echo/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [-1, 0, 0, 0] }] }) });
       assert.notEqual(res.status, 200);

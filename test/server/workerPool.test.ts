@@ -198,3 +198,85 @@ function tempModel(text: string): string {
   fs.writeFileSync(file, text);
   return file;
 }
+
+describe('worker pool: adaptive width (one wide session for a lone run, narrow ones for overlapping runs)', () => {
+  it('a run alone takes the wide session; overlapping runs take the narrow ones, never while a wide run holds the cores', { timeout: 60_000 }, async (t) => {
+    const { pool, info } = await WorkerPool.start({ modelFile: SLOW, instances: 2, providers: ['cpu'], intraOpThreads: 1, wideThreads: 2, workerScript: WORKER, inlineRuns: 'off' });
+    t.after(() => pool.close());
+    assert.deepEqual(pool.plan, { adaptive: true, wideThreads: 2, narrow: 2, maxNarrow: 2 });
+    const spec = info.inputs[0]!;
+    const width = spec.shape[1] as number;
+    const input = (): WireTensor[] => [{ name: spec.name, datatype: 'FP32', shape: [1, width], data: new Float32Array(width).fill(0.25) }];
+    const outputs = info.outputs.map((o) => o.name);
+
+    const alone = await pool.run(input(), outputs);
+    assert.equal(pool.wideRuns, 1, 'the lone run went to the wide session');
+
+    // Six at once: the first finds everything idle (wide), the rest queue behind it, then share the narrow sessions.
+    const seen = { both: 0, narrowMax: 0, wideMax: 0 };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const busy = pool.lanesBusy;
+        if (busy.wide > 0 && busy.narrow > 0) seen.both++;
+        seen.narrowMax = Math.max(seen.narrowMax, busy.narrow);
+        seen.wideMax = Math.max(seen.wideMax, busy.wide);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const burst = await Promise.all(Array.from({ length: 6 }, () => pool.run(input(), outputs)));
+    sampling = false;
+    await sampler;
+    assert.equal(seen.both, 0, 'a narrow run never ran beside a wide one');
+    assert.equal(seen.wideMax, 1);
+    assert.equal(seen.narrowMax, 2, 'the overlapping runs used both narrow sessions at once');
+    assert.equal(pool.wideRuns, 2, 'only the burst\'s first run went wide');
+    for (const r of burst) {
+      assert.deepEqual(Array.from(r.outputs[0]!.data as Float32Array), Array.from(alone.outputs[0]!.data as Float32Array), 'both lanes compute the same answer');
+    }
+    assert.ok(burst.slice(1).every((r) => r.queueMs > 0), 'the runs behind the wide one waited for it');
+
+    await pool.run(input(), outputs);
+    assert.equal(pool.wideRuns, 3, 'alone again: wide again');
+  });
+
+  it('narrow sessions start as runs overlap: one at first, more only while every one is busy, up to the maximum', { timeout: 60_000 }, async (t) => {
+    const { pool, info } = await WorkerPool.start({ modelFile: SLOW, instances: 1, maxInstances: 2, providers: ['cpu'], intraOpThreads: 1, wideThreads: 2, workerScript: WORKER, inlineRuns: 'off' });
+    t.after(() => pool.close());
+    const spec = info.inputs[0]!;
+    const width = spec.shape[1] as number;
+    const input = (): WireTensor[] => [{ name: spec.name, datatype: 'FP32', shape: [1, width], data: new Float32Array(width).fill(0.5) }];
+    const outputs = info.outputs.map((o) => o.name);
+    for (let i = 0; i < 3; i++) await pool.run(input(), outputs); // one at a time: always the wide lane
+    assert.equal(pool.wideRuns, 3);
+    assert.equal(pool.size, 1, 'runs that never overlapped started no narrow session');
+    let both = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const busy = pool.lanesBusy;
+        if (busy.wide > 0 && busy.narrow > 0) both++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const burst = [];
+    for (let round = 0; round < 4; round++) burst.push(...(await Promise.all(Array.from({ length: 4 }, () => pool.run(input(), outputs)))));
+    sampling = false;
+    await sampler;
+    assert.equal(burst.length, 16);
+    assert.equal(both, 0, 'a narrow run never ran beside a wide one');
+    assert.equal(pool.size, 2, 'overlapping runs grew the narrow sessions to the maximum, and no further');
+    assert.deepEqual(pool.plan, { adaptive: true, wideThreads: 2, narrow: 2, maxNarrow: 2 });
+  });
+
+  it('a wide lane that cannot load leaves the narrow sessions serving, with the reason in the plan', { timeout: 30_000 }, async (t) => {
+    const { pool } = await WorkerPool.start({ modelFile: tempModel('fail-wide'), instances: 2, providers: ['cpu'], intraOpThreads: 1, wideThreads: 2, workerScript: ECHO, inlineRuns: 'off' });
+    t.after(() => pool.close());
+    assert.equal(pool.plan.adaptive, false);
+    assert.match(pool.plan.adaptive ? '' : pool.plan.reason ?? '', /the wide session did not load: .*fail-wide/);
+    const r = await pool.run(row(3), ['y']);
+    assert.deepEqual(Array.from(r.outputs[0]!.data as Float32Array), [3, 3, 3, 3]);
+    assert.equal(pool.wideRuns, 0);
+    assert.equal(pool.size, 2);
+  });
+});

@@ -93,15 +93,19 @@ describe('InlinePolicy', () => {
     assert.equal(p.wantsInline(1, 10_000), false, 'the workers saying small again does not bring it back');
   });
 
-  it('scales a worker\'s time by its intra-op threads: one thread on the main thread may be that much slower', () => {
-    const two = new InlinePolicy(LIMITS, 2);
-    const one = new InlinePolicy(LIMITS, 1);
+  it('scales a worker\'s time by the intra-op threads of the session that ran it: one thread on the main thread may be that much slower', () => {
+    const two = new InlinePolicy(LIMITS);
+    const one = new InlinePolicy(LIMITS);
+    const mixed = new InlinePolicy(LIMITS);
     for (let i = 0; i < LIMITS.warmupRuns; i++) {
-      two.observeWorker(1, 0.2);
-      one.observeWorker(1, 0.2);
+      two.observeWorker(1, 0.2, 2);
+      one.observeWorker(1, 0.2, 1);
+      // Adaptive width: a wide session's runs and a narrow one's are the same work per thread.
+      mixed.observeWorker(1, i % 2 ? 0.15 : 0.3, i % 2 ? 2 : 1);
     }
     assert.equal(one.eligible, true, '0.2 ms on one thread');
     assert.equal(two.eligible, false, '0.2 ms on two threads may be 0.4 ms on one');
+    assert.ok(Math.abs(mixed.estimateMs(1)! - 0.3) < 1e-9, `wide and narrow runs agree on 0.3 ms per thread (got ${mixed.estimateMs(1)})`);
   });
 
   it('estimates from inline runs once there are some (they are cheaper than the workers\' cold runs)', () => {

@@ -1,4 +1,4 @@
-// The server's command line (server/cli.ts): the inference logger's switches reach the config, bad values are refused.
+// The server's command line (server/cli.ts): the inference logger's and the runtime's switches reach the config, bad values are refused.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -26,5 +26,13 @@ describe('server command line: inference logger', () => {
   it('passes payload and rotation limits through', () => {
     const c = config('--log-payload-max-bytes', '600', '--log-file-max-bytes', '3000', '--log-file-keep', '2');
     assert.deepEqual({ ...c.inferenceLog }, { maxPayloadBytes: 600, fileMaxBytes: 3000, fileKeep: 2, httpThread: true });
+  });
+});
+
+describe('server command line: adaptive width', () => {
+  it('is auto by default; --adaptive-threads off turns it off; anything else is refused, naming the flag', () => {
+    assert.equal(config().adaptiveThreads, 'auto');
+    assert.equal(config('--adaptive-threads', 'off').adaptiveThreads, 'off');
+    assert.throws(() => config('--adaptive-threads', 'on'), (e: unknown) => e instanceof UsageError && /--adaptive-threads must be auto or off \(got "on"\)/.test(e.message));
   });
 });
