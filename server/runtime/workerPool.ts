@@ -108,6 +108,9 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
   /** The wide lane (one worker, all cores' threads), when the width is adaptive. */
   private wide: WorkerPool | undefined;
   private wideRunning = 0;
+  /** When a run last arrived while others ran or waited (performance.now()), and a recent run time (EWMA), ms. */
+  private lastOverlap = -Infinity;
+  private recentRunMs = 0;
   /** Narrow sessions the pool may grow to, and those loading now. */
   private maxNarrow = 1;
   private growing = 0;
@@ -225,14 +228,30 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
   }
 
   /**
-   * The wide lane takes a run only when it would be the only one: no narrow run, none queued, no
-   * other wide run. A run that arrives meanwhile queues for the narrow workers, which start when
-   * the wide run ends: never more busy intra-op threads than cores.
+   * How long after runs last overlapped a lone run may take the wide lane again, ms: four recent run
+   * times, at least 50 ms. Under concurrent load the pool empties for an instant between answers and
+   * the next requests (the main thread is busy sending): without this memory it would flip to the
+   * wide lane then, and hold everything behind it.
    */
-  private wideFree(): WorkerPool | undefined {
+  get overlapWindowMs(): number {
+    return Math.max(50, 4 * this.recentRunMs);
+  }
+
+  /**
+   * The wide lane takes a run only when it would be the only one (no narrow run, none queued, no
+   * other wide run) and no runs overlapped recently. A run that arrives meanwhile queues for the
+   * narrow workers, which start when the wide run ends: never more busy intra-op threads than cores.
+   */
+  private wideFree(now: number): WorkerPool | undefined {
     const wide = this.wide;
-    if (!wide || this.wideRunning > 0 || this.queued > 0 || wide.idleWorkers === 0) return undefined;
-    return super.idleWorkers === this.size && this.size > 0 ? wide : undefined;
+    if (!wide) return undefined;
+    const alone = this.wideRunning === 0 && this.queued === 0 && super.idleWorkers === this.size;
+    if (!alone) {
+      this.lastOverlap = now;
+      return undefined;
+    }
+    if (now - this.lastOverlap < this.overlapWindowMs || wide.idleWorkers === 0 || this.size === 0) return undefined;
+    return wide;
   }
 
   /** Runs one inference: on the main thread when the policy says it is tiny, else on the next free worker. */
@@ -252,7 +271,7 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
         this.onCapacity?.();
       }
     }
-    const wide = this.wideFree();
+    const wide = this.wideFree(performance.now());
     let r: PoolRunResult<WireTensor[]>;
     if (wide) {
       this.wideRunning++;
@@ -269,6 +288,11 @@ export class WorkerPool extends ChannelPool<OnnxJob, WireTensor[], PoolInfo> {
       // Every narrow session busy: this run overlaps others, so start one more (up to the cores).
       if (super.idleWorkers === 0 && this.maxNarrow > this.size) this.grow(this.queued + 1);
       r = await this.runJob({ inputs, outputNames });
+    }
+    if (this.wide) {
+      this.recentRunMs = this.recentRunMs === 0 ? r.computeMs : 0.8 * this.recentRunMs + 0.2 * r.computeMs;
+      // Runs still in flight as this one ends: the load is concurrent now, too.
+      if (this.wideRunning > 0 || this.queued > 0 || super.idleWorkers < this.size) this.lastOverlap = performance.now();
     }
     if (policy) {
       policy.observeWorker(rows, r.computeMs, wide ? this.wideThreads : this.narrowThreads);

@@ -237,7 +237,10 @@ describe('worker pool: adaptive width (one wide session for a lone run, narrow o
     assert.ok(burst.slice(1).every((r) => r.queueMs > 0), 'the runs behind the wide one waited for it');
 
     await pool.run(input(), outputs);
-    assert.equal(pool.wideRuns, 3, 'alone again: wide again');
+    assert.equal(pool.wideRuns, 2, 'right after overlapping runs, a lone run stays narrow (they may come back)');
+    await new Promise((r) => setTimeout(r, pool.overlapWindowMs + 20));
+    await pool.run(input(), outputs);
+    assert.equal(pool.wideRuns, 3, 'alone for a while: wide again');
   });
 
   it('narrow sessions start as runs overlap: one at first, more only while every one is busy, up to the maximum', { timeout: 60_000 }, async (t) => {
