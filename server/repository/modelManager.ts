@@ -1,5 +1,4 @@
 import * as os from 'node:os';
-import * as fs from 'node:fs';
 import type { DeploymentSpec } from '../../src/core/deployment/deploymentSpec';
 import { describeVersionSelector } from '../../src/core/deployment/deploymentSpec';
 import { localServingGaps } from '../../src/core/deployment/localServingGaps';
@@ -10,13 +9,12 @@ import type { InferenceLogHub } from '../inferenceLog/inferenceLogHub';
 import type { Logger } from '../observability/logger';
 import type { ServerMetrics } from '../observability/metrics';
 import type { ModelStatsBook } from '../observability/modelStats';
-import { planProviders } from '../runtime/executionProviders';
-import { chooseWidth } from '../runtime/widthPlan';
 import type { PoolEvent } from '../runtime/channelPool';
-import { WorkerPool, type PoolInfo } from '../runtime/workerPool';
+import type { PoolInfo, WorkerPool } from '../runtime/workerPool';
 import type { ScriptPool } from '../scripts/scriptPool';
 import { DEFAULT_SCRIPT_TIMEOUT_MS, scriptStatus, startScript, type PythonHints, type ScriptLoadContext, type ScriptStatus } from './scriptLoading';
 import { LoadedVersion, type ScriptRuntime } from './loadedVersion';
+import { startOnnx } from './onnxLoading';
 
 /** Lifecycle states, named as in the OIP/Triton repository extension. */
 export type DeploymentStateName = 'LOADING' | 'READY' | 'UNAVAILABLE' | 'FAILED';
@@ -291,47 +289,14 @@ export class ModelManager {
       pool = predictor.pool;
       runtime = { provider: 'script', fallbacks: [], inputs: [], outputs: [], loadMs: predictor.info.loadMs };
     } else {
-      // ONNX serving needs an .onnx file; a version without one is for predictor scripts only.
-      if (info.modelFile === undefined) {
-        throw new Error(`version ${info.version} of model "${info.model}" has no .onnx file (files: ${info.files.join(', ')}); serve it with a predictor script (modelServer "script")`);
-      }
-      const providers = planProviders(spec.resources);
-      const width = chooseWidth({
-        instances: spec.resources.instances,
+      ({ pool, runtime } = await startOnnx(spec, info, {
+        logger: this.opts.logger,
+        metrics: this.opts.metrics,
         cores: this.cores,
-        modelBytes: fileSize(info.modelFile),
-        cpuOnly: providers.every((p) => p === 'cpu'),
-        adaptive: this.opts.adaptiveThreads ?? 'auto',
-      });
-      ({ pool, info: runtime } = await WorkerPool.start({
-        modelFile: info.modelFile,
-        instances: width.instances,
-        ...(width.maxInstances ? { maxInstances: width.maxInstances } : {}),
-        providers,
-        intraOpThreads: width.intraOpThreads,
-        ...(width.wideThreads ? { wideThreads: width.wideThreads } : {}),
         ...(this.opts.workerScript ? { workerScript: this.opts.workerScript } : {}),
         inlineRuns: this.opts.inlineRuns ?? 'auto',
+        adaptiveThreads: this.opts.adaptiveThreads ?? 'auto',
       }));
-      const plan = pool.plan;
-      const why = width.why ?? (plan.adaptive ? undefined : plan.reason);
-      if (plan.adaptive) {
-        this.opts.logger.info(`version ${info.version}: a run alone uses one session × ${plan.wideThreads} threads, overlapping runs up to ${plan.maxNarrow} sessions × 1 thread, started as runs overlap (--adaptive-threads off: one session × all cores)`, { deployment: spec.name });
-      } else if (why) {
-        this.opts.logger.info(`version ${info.version}: ${width.instances} session(s) × ${width.intraOpThreads} thread(s), not adaptive: ${why}`, { deployment: spec.name });
-      }
-      pool.onWideLost = (reason) => {
-        this.opts.metrics.workerEvents.labels(spec.name, 'lost').inc();
-        this.opts.logger.warn(`version ${info.version}: the wide session's worker was lost (${reason}); runs use the single-thread sessions until the version is loaded again`, { deployment: spec.name });
-      };
-      pool.onInline = (e) => {
-        const at = { deployment: spec.name };
-        if (e.on) this.opts.logger.info(`version ${info.version}: runs take about ${(e.estimateMs * 1000).toFixed(0)} µs, so they run on the main thread (no worker hand-off; --inline-runs off turns this off)`, at);
-        else this.opts.logger.warn(`version ${info.version}: no main-thread session (${e.reason}); every run goes to a worker`, at);
-      };
-      for (const f of runtime.fallbacks) {
-        this.opts.logger.warn(`execution provider "${f.provider}" unavailable, falling back: ${f.reason}`, { deployment: spec.name });
-      }
     }
     let transformer: ScriptRuntime | undefined;
     if (spec.transformer.script !== undefined) {
@@ -411,14 +376,5 @@ async function fileKey(info: ModelVersionInfo): Promise<string> {
     return `${info.modelFile}|${s.size}|${s.mtimeMs}`;
   } catch {
     return `${info.modelFile}|missing`;
-  }
-}
-
-/** Bytes of a file, 0 when it cannot be read (the load that follows reports why). */
-function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0;
   }
 }
